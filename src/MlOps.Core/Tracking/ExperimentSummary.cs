@@ -1,0 +1,3 @@
+namespace MlOps.Tracking;
+
+public sealed record ExperimentSummary(string Name, int Runs, DateTimeOffset LastRunAt);
