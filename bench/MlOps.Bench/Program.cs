@@ -2,6 +2,7 @@
 // Each prints medians and ratios against a baseline measured in the same run; see docs/benchmarks.md.
 return args.FirstOrDefault() switch
 {
+    "store" => StoreBench.Run(args[1..]),
     _ => Usage(),
 };
 
