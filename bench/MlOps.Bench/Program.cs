@@ -3,11 +3,14 @@
 return args.FirstOrDefault() switch
 {
     "store" => StoreBench.Run(args[1..]),
+    "tracking" => TrackingBench.Run(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: MlOps.Bench <store|tracking|cache> [options]");
+    Console.Error.WriteLine("usage: MlOps.Bench <store|tracking> [options]");
+    Console.Error.WriteLine("  store                                               best run among 100k runs, write latency");
+    Console.Error.WriteLine("  tracking [repetitions=5] [synthetic rows=1000000]   tracking overhead and cached re-run");
     return 2;
 }

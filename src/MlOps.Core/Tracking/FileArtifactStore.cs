@@ -43,6 +43,7 @@ public sealed class FileArtifactStore : IArtifactStore
                 file.Flush(flushToDisk: true);
                 sha = hashing.HashHex();
                 bytes = hashing.Length;
+                hashing.Release();
             }
 
             var target = PathOf(sha);
@@ -159,10 +160,10 @@ public sealed class FileArtifactStore : IArtifactStore
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
         public override void SetLength(long value) => throw new NotSupportedException();
 
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing) _hash.Dispose();
-            base.Dispose(disposing);
-        }
+        // Writers often wrap the stream (StreamWriter, BinaryWriter) and dispose it when done; the hash must
+        // survive that, so it is released by Release() once Put has read it.
+        protected override void Dispose(bool disposing) => inner.Flush();
+
+        public void Release() => _hash.Dispose();
     }
 }

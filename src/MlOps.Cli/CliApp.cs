@@ -1,0 +1,23 @@
+using System.CommandLine;
+using MlOps.Cli.Commands;
+
+namespace MlOps.Cli;
+
+/// <summary>Builds the command tree. Writers are injected so tests can run the CLI in-process.</summary>
+public static class CliApp
+{
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        var root = new RootCommand("mlops: the ML lifecycle from notebooks and CI (experiments, tracking, stage cache).");
+        root.Subcommands.Add(ExperimentCommand.Build(output, error));
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var e in parsed.Errors)
+                error.WriteLine($"error: {e.Message}");
+            error.WriteLine("Run with --help to see the options.");
+            return 2;
+        }
+        return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error });
+    }
+}

@@ -1,0 +1,85 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using MlOps.Pipeline;
+
+namespace MlOps.Cli.Commands;
+
+/// <summary>
+/// `mlops experiment run`: each option is a parameter (the params file is read first, options override it,
+/// --set overrides both), so the CLI, the params file and the notebook all describe a run the same way.
+/// </summary>
+internal static class RunVerb
+{
+    public static Command Build(TextWriter output, TextWriter error)
+    {
+        var name = new Option<string>("--name") { Description = "Experiment name (runs are grouped under it).", Required = true };
+        var data = new Option<string?>("--data") { Description = "A CSV file or a folder of CSVs (param: data.path; pick a file of a folder with --set data.file=<name>)." };
+        var label = new Option<string?>("--label") { Description = "Label column or C# expression, e.g. \"world_rank < 50\" (param: featurize.label)." };
+        var features = new Option<string?>("--features") { Description = "Feature columns, comma-separated (param: featurize.features); default: every usable column." };
+        var categorical = new Option<string?>("--categorical") { Description = "Columns to encode as categories (param: featurize.categorical)." };
+        var filter = new Option<string?>("--filter") { Description = "Keep rows where this C# expression is true, e.g. \"world_rank <= 100\" (param: featurize.filter)." };
+        var trainer = new Option<string?>("--trainer") { Description = "Trainer name or auto (param: train.trainer). Default: auto." };
+        var task = new Option<string?>("--task") { Description = "binary | multiclass | regression (param: train.task); inferred from the label when left out." };
+        var splitBy = new Option<string?>("--split-by") { Description = "Split by this column: its last value validates (param: split.by)." };
+        var testFraction = new Option<double?>("--test-fraction") { Description = "Random split: share of rows that validate (param: split.test_fraction, default 0.2)." };
+        var seed = new Option<int?>("--seed") { Description = "Seed for the split and the trainers (param: seed, default 42)." };
+        var parameters = new Option<string?>("--params") { Description = "Params file (YAML or JSON, like DVC's params.yaml)." };
+        var set = new Option<string[]>("--set")
+        {
+            Description = "Override a parameter: key=value; key=v1,v2,v3 sweeps (one run per combination). Repeatable.",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var force = new Option<bool>("--force") { Description = "Re-run every stage, ignoring the stage cache." };
+        var importance = new Option<bool>("--feature-importance") { Description = "Compute permutation feature importance (param: evaluate.feature_importance)." };
+        var parallel = new Option<int?>("--parallel") { Description = "Runs trained at once (default: the core count)." };
+        var quiet = new Option<bool>("--quiet") { Description = "No progress lines on stderr." };
+
+        var verb = new Command("run", "Run an experiment: load -> validate -> featurize -> split -> train -> evaluate, tracked and cached.")
+        {
+            name, data, label, features, categorical, filter, trainer, task, splitBy, testFraction, seed, parameters, set, force, importance, parallel, quiet,
+        };
+        verb.SetAction(parse => ExperimentCommand.Guarded(parse, output, error, engine =>
+        {
+            var p = parse.GetValue(parameters) is { } file ? ParamSet.Load(file) : new ParamSet();
+            var fromOptions = new Dictionary<string, string?>
+            {
+                ["data.path"] = parse.GetValue(data),
+                ["featurize.label"] = parse.GetValue(label),
+                ["featurize.features"] = parse.GetValue(features),
+                ["featurize.categorical"] = parse.GetValue(categorical),
+                ["featurize.filter"] = parse.GetValue(filter),
+                ["train.trainer"] = parse.GetValue(trainer),
+                ["train.task"] = parse.GetValue(task),
+                ["split.by"] = parse.GetValue(splitBy),
+                ["split.test_fraction"] = parse.GetValue(testFraction)?.ToString(CultureInfo.InvariantCulture),
+                ["seed"] = parse.GetValue(seed)?.ToString(CultureInfo.InvariantCulture),
+                ["evaluate.feature_importance"] = parse.GetValue(importance) ? "true" : null,
+            };
+            p = p.WithAll(fromOptions.Where(kv => kv.Value is not null).Select(kv => KeyValuePair.Create(kv.Key, kv.Value!)));
+            var json = parse.GetValue(CommonOptions.Json);
+            var request = new ExperimentRequest
+            {
+                Name = parse.GetValue(name)!,
+                Params = p,
+                Sets = parse.GetValue(set) ?? [],
+                Force = parse.GetValue(force),
+                MaxParallel = parse.GetValue(parallel) ?? Environment.ProcessorCount,
+                Source = "cli",
+            };
+            var progress = parse.GetValue(quiet) ? null : new ConsoleProgress(error);
+            var result = engine.Run(request, progress);
+            if (json)
+                output.WriteLine(JsonShapes.Write(new JsonObject
+                {
+                    ["experiment"] = result.Experiment,
+                    ["runs"] = new JsonArray(result.Runs.Select(o => (JsonNode)JsonShapes.Outcome(o)).ToArray()),
+                    ["best"] = result.Best?.Run.Id,
+                }));
+            else
+                Render.Result(output, result);
+            return result.Succeeded ? 0 : 1;
+        }));
+        return verb;
+    }
+}

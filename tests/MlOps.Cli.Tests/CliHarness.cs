@@ -1,0 +1,67 @@
+using System.Text.Json.Nodes;
+
+namespace MlOps.Cli.Tests;
+
+/// <summary>Runs the real `mlops` command tree in-process against a fresh LiteDB store in a temp folder.</summary>
+public sealed class CliHarness : IDisposable
+{
+    public CliHarness()
+    {
+        Directory = System.IO.Directory.CreateTempSubdirectory("mlops-cli-").FullName;
+        StorePath = Path.Combine(Directory, ".mlops");
+    }
+
+    public string Directory { get; }
+
+    public string StorePath { get; }
+
+    public static string RepoRoot { get; } = FindRepoRoot();
+
+    public static string Rankings => Path.Combine(RepoRoot, "assets", "data", "world-university-rankings");
+
+    public static string ParamsFile => Path.Combine(RepoRoot, "params.yaml");
+
+    private static string FindRepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "MlOps.Interactive.sln")))
+                return dir.FullName;
+        throw new InvalidOperationException("repo root not found");
+    }
+
+    public (int Exit, string Out, string Err) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var exit = CliApp.Run([.. args, "--store", StorePath], output, error);
+        return (exit, output.ToString(), error.ToString());
+    }
+
+    /// <summary>Run with --json and parse stdout.</summary>
+    public (int Exit, JsonObject Json, string Err) Json(params string[] args)
+    {
+        var (exit, output, error) = Run([.. args, "--json"]);
+        JsonObject json;
+        try
+        {
+            json = JsonNode.Parse(output)!.AsObject();
+        }
+        catch (Exception e)
+        {
+            throw new Xunit.Sdk.XunitException($"stdout is not one JSON object ({e.Message}):\n{output}\nstderr:\n{error}");
+        }
+        return (exit, json, error);
+    }
+
+    public string WriteFile(string name, string text)
+    {
+        var path = Path.Combine(Directory, name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    public void Dispose()
+    {
+        try { System.IO.Directory.Delete(Directory, recursive: true); } catch (IOException) { }
+    }
+}
