@@ -29,7 +29,7 @@ public sealed class NotebookRunnerTests : IDisposable
 
         var executed = Read(result.Output);
         var html = Assert.Single(Outputs(executed, 2));
-        Assert.Equal("display_data", (string?)html["output_type"]);
+        Assert.Equal("display_data", (string?)html!["output_type"]);
         Assert.Equal("<b>bold</b>", (string?)html["data"]!["text/html"]);
 
         var third = Outputs(executed, 3);
