@@ -33,6 +33,14 @@ public sealed class LiteDbRunStore : IRunStore
     private readonly HashSet<string> _metricIndexes = new(StringComparer.Ordinal);
     private bool _disposed;
 
+    // Direct mode keeps the file and the lock for a short idle window after an operation, so a burst of
+    // operations (one run writes ~10 records) pays for one open instead of ten; other processes wait at most that long.
+    private static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(150);
+    private readonly Timer _closer;
+    private LiteDatabase? _open;
+    private FileStream? _openLock;
+    private long _lastUseTicks;
+
     private LiteDbRunStore(string directory, LiteDbConnectionMode mode)
     {
         Directory.CreateDirectory(directory);
@@ -44,6 +52,7 @@ public sealed class LiteDbRunStore : IRunStore
         _connectionString = $"Filename={Location};Connection={(mode == LiteDbConnectionMode.Shared ? "shared" : "direct")};Collation=en-US/Ordinal";
         if (mode == LiteDbConnectionMode.Shared)
             _shared = Guard(() => new LiteDatabase(_connectionString));
+        _closer = new Timer(_ => CloseIfIdle(), null, Timeout.Infinite, Timeout.Infinite);
     }
 
     public string Location { get; }
@@ -193,6 +202,8 @@ public sealed class LiteDbRunStore : IRunStore
         {
             if (_disposed) return;
             _disposed = true;
+            _closer.Dispose();
+            Close();
             _shared?.Dispose();
         }
     }
@@ -294,12 +305,57 @@ public sealed class LiteDbRunStore : IRunStore
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (_shared is not null) return Guard(() => operation(_shared));
 
-            using var processLock = AcquireProcessLock();
-            return Guard(() =>
+            if (_open is null)
             {
-                using var db = new LiteDatabase(_connectionString);
-                return operation(db);
-            });
+                var processLock = AcquireProcessLock();
+                try
+                {
+                    _open = Guard(() => new LiteDatabase(_connectionString));
+                    _openLock = processLock;
+                }
+                catch
+                {
+                    processLock.Dispose();
+                    throw;
+                }
+            }
+            try
+            {
+                return Guard(() => operation(_open));
+            }
+            finally
+            {
+                _lastUseTicks = Stopwatch.GetTimestamp();
+                _closer.Change(Linger, Timeout.InfiniteTimeSpan);
+            }
+        }
+    }
+
+    private void CloseIfIdle()
+    {
+        lock (_gate)
+        {
+            if (_open is null)
+                return;
+            var idle = Stopwatch.GetElapsedTime(_lastUseTicks);
+            if (idle < Linger)
+                _closer.Change(Linger - idle, Timeout.InfiniteTimeSpan);
+            else
+                Close();
+        }
+    }
+
+    private void Close()
+    {
+        try
+        {
+            _open?.Dispose();
+        }
+        finally
+        {
+            _open = null;
+            _openLock?.Dispose();
+            _openLock = null;
         }
     }
 

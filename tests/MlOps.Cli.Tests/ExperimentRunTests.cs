@@ -66,12 +66,12 @@ public sealed class ExperimentRunTests : IDisposable
     public void A_list_value_sweeps_one_run_per_value_and_marks_the_best()
     {
         var (exit, json, err) = _cli.Json("experiment", "run", "--name", "sweep", "--params", CliHarness.ParamsFile,
-            "--set", $"data.path={CliHarness.Rankings}", "--set", "train.numberOfTrees=5,20,40", "--quiet");
+            "--set", $"data.path={CliHarness.Rankings}", "--set", "train.n_est=5,20,40", "--quiet");
 
         Assert.True(exit == 0, err);
         var runs = json["runs"]!.AsArray();
         Assert.Equal(3, runs.Count);
-        Assert.Equal(["5", "20", "40"], runs.Select(r => r!["params"]!["train.numberOfTrees"]!.GetValue<string>()).ToArray());
+        Assert.Equal(["5", "20", "40"], runs.Select(r => r!["params"]!["train.n_est"]!.GetValue<string>()).ToArray());
         Assert.Single(runs, r => r!["best"]!.GetValue<bool>());
         Assert.Equal(3, runs.Select(r => r!["id"]!.GetValue<string>()).Distinct().Count());
         var best = runs.Single(r => r!["best"]!.GetValue<bool>())!;
@@ -82,7 +82,7 @@ public sealed class ExperimentRunTests : IDisposable
     public void Progress_goes_to_stderr_and_names_variant_and_stage()
     {
         var (exit, _, err) = _cli.Run("experiment", "run", "--name", "progress", "--params", CliHarness.ParamsFile,
-            "--set", $"data.path={CliHarness.Rankings}", "--set", "train.numberOfTrees=5,10", "--json");
+            "--set", $"data.path={CliHarness.Rankings}", "--set", "train.n_est=5,10", "--json");
 
         Assert.Equal(0, exit);
         Assert.Contains("run 1/2", err);
@@ -95,7 +95,7 @@ public sealed class ExperimentRunTests : IDisposable
     public void Auto_tries_several_trainers_and_keeps_the_best_by_auc()
     {
         var (exit, json, err) = _cli.Json("experiment", "run", "--name", "auto", "--params", CliHarness.ParamsFile,
-            "--set", $"data.path={CliHarness.Rankings}", "--set", "train.numberOfTrees=", "--trainer", "auto", "--quiet");
+            "--set", $"data.path={CliHarness.Rankings}", "--set", "train.n_est=", "--trainer", "auto", "--quiet");
 
         Assert.True(exit == 0, err);
         var runs = json["runs"]!.AsArray();
@@ -111,7 +111,7 @@ public sealed class ExperimentRunTests : IDisposable
     {
         var (exit, json, err) = _cli.Json("experiment", "run", "--name", "files", "--params", CliHarness.ParamsFile,
             "--set", $"data.path={CliHarness.Rankings}", "--set", "data.file=cwurData,timesData,shanghaiData", "--trainer", "LightGbm",
-            "--set", "train.numberOfTrees=", "--quiet");
+            "--set", "train.n_est=", "--quiet");
 
         Assert.True(exit == 0, err);
         var runs = json["runs"]!.AsArray();

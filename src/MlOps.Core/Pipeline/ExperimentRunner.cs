@@ -370,6 +370,11 @@ internal sealed class ExperimentRunner
             },
         }).ToList();
 
+    // The package version (5.0.1), not the assembly version ML.NET pins at 1.0.0.0.
+    private static readonly string MlNetVersion =
+        (typeof(MLContext).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .FirstOrDefault() as System.Reflection.AssemblyInformationalVersionAttribute)?.InformationalVersion.Split('+')[0] ?? "";
+
     private Run NewRun(VariantPlan plan)
     {
         var tags = new Dictionary<string, string> { ["source"] = _request.Source, ["user"] = Environment.UserName };
@@ -377,7 +382,8 @@ internal sealed class ExperimentRunner
             tags["auto"] = group;
         return new Run
         {
-            Id = Guid.CreateVersion7(_clock.GetUtcNow()).ToString("N"),
+            // Random (v4) ids: users type short prefixes, and time-ordered ids would share theirs.
+            Id = Guid.NewGuid().ToString("N"),
             Experiment = _request.Name,
             Status = RunStatus.Running,
             StartedAt = plan.StartedAt,
@@ -390,7 +396,7 @@ internal sealed class ExperimentRunner
             Featurizer = plan.FeaturizerArtifact,
             Signature = plan.Featurizer.Signature,
             RunKey = plan.EvaluateKey,
-            MlNetVersion = typeof(MLContext).Assembly.GetName().Version?.ToString() ?? "",
+            MlNetVersion = MlNetVersion,
             RuntimeVersion = Environment.Version.ToString(),
             Tags = tags,
         };

@@ -47,6 +47,9 @@ public sealed class TrainerDefinition
         foreach (var (given, value) in options)
         {
             var name = Canonical(given);
+            if (result.ContainsKey(name))
+                throw new MlOpsException(
+                    $"Option {name} of trainer {Name} is set twice (as '{given}' and under another name, e.g. n_est and numberOfTrees). Keep one of them.");
             if (ExtraOptions.ContainsKey(name))
             {
                 result[name] = value;
