@@ -204,8 +204,9 @@ public sealed class TrainerDefinition
             && !parsed.ContainsKey("forceColumnWise") && !(parsed.TryGetValue("forceRowWise", out var rowWise) && rowWise.Value is true))
             colWise.SetValue(options, true);
 
-        // SDCA's multi-threaded updates race, so two runs with the same seed differ; one thread makes it
-        // reproducible and on the data sizes this engine targets costs little. numberOfThreads overrides.
+        // SDCA's threads update shared weights lock-free; ML.NET documents that determinism is then not
+        // guaranteed. One thread makes runs reproducible and costs little at this engine's data sizes
+        // (numberOfThreads overrides). L-BFGS and the tree trainers are deterministic with threads.
         if (Name.StartsWith("Sdca", StringComparison.Ordinal) && !parsed.ContainsKey("numberOfThreads")
             && _optionsType.GetField("NumberOfThreads") is { } threads)
             threads.SetValue(options, (int?)1);
