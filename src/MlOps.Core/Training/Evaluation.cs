@@ -2,5 +2,8 @@ using MlOps.Tracking;
 
 namespace MlOps.Training;
 
-/// <summary>Metrics (names on the wire: accuracy, auc, macro_accuracy, rmse, ...) and the bulky details of one evaluation.</summary>
+/// <summary>
+/// The outcome of evaluating a model on held-out data: scalar metrics for the run record (names per task, see
+/// <see cref="Evaluator"/>) and the bulky details (curves, confusion matrix, importances).
+/// </summary>
 public sealed record Evaluation(IReadOnlyDictionary<string, double> Metrics, RunDetails Details);

@@ -6,70 +6,96 @@ using Microsoft.ML.Trainers.LightGbm;
 namespace MlOps.Training;
 
 /// <summary>
-/// Every trainer the engine offers, by task and name. Input columns are fixed by the pipeline: "Features"
-/// (float vector) and "Label" (bool for binary, float for regression, string class names for multiclass).
-/// ML.NET defaults are kept unless the user sets options (note: FastForest's defaults underfit small data;
-/// LightGbm's do far better on the rankings task).
+/// The trainers the engine offers per task, by the names users type (--trainer FastForest), and the metric
+/// each task is ranked by.
 /// </summary>
+/// <remarks>
+/// Defaults are ML.NET's own unless the user sets options. Known trap: FastForest's defaults (20 leaves,
+/// at least 10 examples per leaf, 70% bagging and feature fractions) underfit small data sets; we keep them so
+/// results match ML.NET's documentation, and users tune with options (numberOfLeaves, minimumExampleCountPerLeaf).
+/// </remarks>
 public static class TrainerCatalog
 {
-    private static readonly TrainerDefinition[] All =
-    [
-        // FastForest's binary output is not calibrated: Platt scaling gives it a Probability like the others.
-        new("FastForest", MlTask.Binary, typeof(FastForestBinaryTrainer.Options),
-            (ml, o) => ml.BinaryClassification.Trainers.FastForest((FastForestBinaryTrainer.Options)o).Append(ml.BinaryClassification.Calibrators.Platt())),
-        new("FastTree", MlTask.Binary, typeof(FastTreeBinaryTrainer.Options),
-            (ml, o) => ml.BinaryClassification.Trainers.FastTree((FastTreeBinaryTrainer.Options)o)),
-        new("LightGbm", MlTask.Binary, typeof(LightGbmBinaryTrainer.Options),
-            (ml, o) => ml.BinaryClassification.Trainers.LightGbm((LightGbmBinaryTrainer.Options)o)),
-        new("SdcaLogisticRegression", MlTask.Binary, typeof(SdcaLogisticRegressionBinaryTrainer.Options),
-            (ml, o) => Normalized(ml, ml.BinaryClassification.Trainers.SdcaLogisticRegression((SdcaLogisticRegressionBinaryTrainer.Options)o))),
-        new("LbfgsLogisticRegression", MlTask.Binary, typeof(LbfgsLogisticRegressionBinaryTrainer.Options),
-            (ml, o) => Normalized(ml, ml.BinaryClassification.Trainers.LbfgsLogisticRegression((LbfgsLogisticRegressionBinaryTrainer.Options)o))),
+    private static readonly IReadOnlyDictionary<MlTask, IReadOnlyList<TrainerDefinition>> Definitions =
+        new Dictionary<MlTask, IReadOnlyList<TrainerDefinition>>
+        {
+            [MlTask.Binary] =
+            [
+                TrainerDefinition.ForOptions<FastForestBinaryTrainer.Options>("FastForest", MlTask.Binary,
+                    (ml, o) => ml.BinaryClassification.Trainers.FastForest(o)),
+                TrainerDefinition.ForOptions<FastTreeBinaryTrainer.Options>("FastTree", MlTask.Binary,
+                    (ml, o) => ml.BinaryClassification.Trainers.FastTree(o)),
+                TrainerDefinition.ForOptions<LightGbmBinaryTrainer.Options>("LightGbm", MlTask.Binary,
+                    (ml, o) => ml.BinaryClassification.Trainers.LightGbm(o)),
+                TrainerDefinition.ForOptions<SdcaLogisticRegressionBinaryTrainer.Options>("SdcaLogisticRegression", MlTask.Binary,
+                    (ml, o) => ml.BinaryClassification.Trainers.SdcaLogisticRegression(o)),
+                TrainerDefinition.ForOptions<LbfgsLogisticRegressionBinaryTrainer.Options>("LbfgsLogisticRegression", MlTask.Binary,
+                    (ml, o) => ml.BinaryClassification.Trainers.LbfgsLogisticRegression(o)),
+            ],
+            [MlTask.Multiclass] =
+            [
+                TrainerDefinition.ForOptions<LightGbmMulticlassTrainer.Options>("LightGbm", MlTask.Multiclass,
+                    (ml, o) => ml.MulticlassClassification.Trainers.LightGbm(o)),
+                TrainerDefinition.ForOptions<SdcaMaximumEntropyMulticlassTrainer.Options>("SdcaMaximumEntropy", MlTask.Multiclass,
+                    (ml, o) => ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(o)),
+                TrainerDefinition.ForOptions<LbfgsMaximumEntropyMulticlassTrainer.Options>("LbfgsMaximumEntropy", MlTask.Multiclass,
+                    (ml, o) => ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(o)),
+                TrainerDefinition.OneVersusAll(),
+            ],
+            [MlTask.Regression] =
+            [
+                TrainerDefinition.ForOptions<FastTreeRegressionTrainer.Options>("FastTree", MlTask.Regression,
+                    (ml, o) => ml.Regression.Trainers.FastTree(o)),
+                TrainerDefinition.ForOptions<FastForestRegressionTrainer.Options>("FastForest", MlTask.Regression,
+                    (ml, o) => ml.Regression.Trainers.FastForest(o)),
+                TrainerDefinition.ForOptions<LightGbmRegressionTrainer.Options>("LightGbm", MlTask.Regression,
+                    (ml, o) => ml.Regression.Trainers.LightGbm(o)),
+                TrainerDefinition.ForOptions<SdcaRegressionTrainer.Options>("Sdca", MlTask.Regression,
+                    (ml, o) => ml.Regression.Trainers.Sdca(o)),
+            ],
+        };
 
-        new("LightGbm", MlTask.Multiclass, typeof(LightGbmMulticlassTrainer.Options),
-            (ml, o) => Multiclass(ml, ml.MulticlassClassification.Trainers.LightGbm((LightGbmMulticlassTrainer.Options)o))),
-        new("SdcaMaximumEntropy", MlTask.Multiclass, typeof(SdcaMaximumEntropyMulticlassTrainer.Options),
-            (ml, o) => Multiclass(ml, Normalized(ml, ml.MulticlassClassification.Trainers.SdcaMaximumEntropy((SdcaMaximumEntropyMulticlassTrainer.Options)o)))),
-        new("LbfgsMaximumEntropy", MlTask.Multiclass, typeof(LbfgsMaximumEntropyMulticlassTrainer.Options),
-            (ml, o) => Multiclass(ml, Normalized(ml, ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy((LbfgsMaximumEntropyMulticlassTrainer.Options)o)))),
-        // One-versus-all over a calibrated binary learner (LbfgsLogisticRegression: fast, and its scores are probabilities).
-        new("OneVersusAll", MlTask.Multiclass, typeof(LbfgsLogisticRegressionBinaryTrainer.Options),
-            (ml, o) => Multiclass(ml, Normalized(ml, ml.MulticlassClassification.Trainers.OneVersusAll(
-                ml.BinaryClassification.Trainers.LbfgsLogisticRegression((LbfgsLogisticRegressionBinaryTrainer.Options)o))))),
-
-        new("FastTree", MlTask.Regression, typeof(FastTreeRegressionTrainer.Options),
-            (ml, o) => ml.Regression.Trainers.FastTree((FastTreeRegressionTrainer.Options)o)),
-        new("FastForest", MlTask.Regression, typeof(FastForestRegressionTrainer.Options),
-            (ml, o) => ml.Regression.Trainers.FastForest((FastForestRegressionTrainer.Options)o)),
-        new("LightGbm", MlTask.Regression, typeof(LightGbmRegressionTrainer.Options),
-            (ml, o) => ml.Regression.Trainers.LightGbm((LightGbmRegressionTrainer.Options)o)),
-        new("Sdca", MlTask.Regression, typeof(SdcaRegressionTrainer.Options),
-            (ml, o) => Normalized(ml, ml.Regression.Trainers.Sdca((SdcaRegressionTrainer.Options)o))),
-    ];
-
-    public static IReadOnlyList<string> Names(MlTask task) => All.Where(t => t.Task == task).Select(t => t.Name).ToList();
-
-    /// <summary>What --trainer auto tries: fast enough on small data, different enough to be worth comparing.</summary>
-    public static IReadOnlyList<string> AutoCandidates(MlTask task) => task switch
+    // What --trainer auto tries: each takes about a second on thousands of rows. Left out: FastForest for
+    // classification (its defaults underfit small data, see remarks) and OneVersusAll (K models, slowest);
+    // SDCA logistic regression duplicates L-BFGS logistic regression.
+    private static readonly IReadOnlyDictionary<MlTask, IReadOnlyList<string>> Auto = new Dictionary<MlTask, IReadOnlyList<string>>
     {
-        MlTask.Binary => ["LightGbm", "FastTree", "FastForest", "LbfgsLogisticRegression"],
-        MlTask.Multiclass => ["LightGbm", "LbfgsMaximumEntropy", "OneVersusAll"],
-        _ => ["LightGbm", "FastTree", "FastForest", "Sdca"],
+        [MlTask.Binary] = ["FastTree", "LightGbm", "LbfgsLogisticRegression"],
+        [MlTask.Multiclass] = ["LightGbm", "LbfgsMaximumEntropy", "SdcaMaximumEntropy"],
+        [MlTask.Regression] = ["FastTree", "LightGbm", "FastForest", "Sdca"],
     };
 
+    public static IReadOnlyList<string> Names(MlTask task) => Definitions[task].Select(d => d.Name).ToArray();
+
+    public static IReadOnlyList<string> AutoCandidates(MlTask task) => Auto[task];
+
+    /// <summary>Case-insensitive lookup; an unknown name throws <see cref="MlOpsException"/> listing the valid ones.</summary>
     public static TrainerDefinition Find(MlTask task, string name)
     {
-        var found = All.FirstOrDefault(t => t.Task == task && t.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
-        if (found is not null)
-            return found;
-        var elsewhere = All.Where(t => t.Name.Equals(name, StringComparison.OrdinalIgnoreCase)).Select(t => t.Task.ToName()).ToList();
-        var note = elsewhere.Count > 0 ? $" {name} exists for {string.Join(" and ", elsewhere)} tasks, but this label makes a {task.ToName()} task." : "";
-        throw new MlOpsException(
-            $"Unknown trainer '{name}' for a {task.ToName()} task.{note} Use one of: {string.Join(", ", Names(task))}, or auto to try several.");
+        ArgumentNullException.ThrowIfNull(name);
+        var found = TryFind(task, name);
+        if (found is not null) return found;
+
+        var valid = Names(task);
+        var message = $"Unknown {task.ToName()} trainer '{name}'. Valid {task.ToName()} trainers: {string.Join(", ", valid)}.";
+        var elsewhere = Definitions.Where(p => p.Key != task)
+            .SelectMany(p => p.Value.Where(d => Same(d.Name, name)).Select(d => (d.Name, Task: p.Key.ToName())))
+            .ToList();
+        if (elsewhere.Count > 0)
+            message += $" {elsewhere[0].Name} is a {string.Join(" and ", elsewhere.Select(e => e.Task))} trainer, not {task.ToName()}.";
+        else if (name.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase))
+            message += $" 'auto' picks among: {string.Join(", ", AutoCandidates(task))}.";
+        else if (NameSuggestion.Closest(name, valid) is { } suggestion)
+            message += $" Did you mean {suggestion}?";
+        throw new MlOpsException(message);
     }
 
-    /// <summary>The metric that picks the best run: auc, macro_accuracy or rmse.</summary>
+    internal static TrainerDefinition? TryFind(MlTask task, string name)
+        => Definitions[task].FirstOrDefault(d => Same(d.Name, name));
+
+    private static bool Same(string a, string b) => string.Equals(a, b.Trim(), StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The metric runs of a task are compared and auto-selected by.</summary>
     public static string PrimaryMetric(MlTask task) => task switch
     {
         MlTask.Binary => "auc",
@@ -77,15 +103,20 @@ public static class TrainerCatalog
         _ => "rmse",
     };
 
-    public static bool HigherIsBetter(string metric) => metric is not ("rmse" or "mae" or "mse" or "log_loss");
+    private static readonly HashSet<string> LowerIsBetter = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "log_loss", "rmse", "mae", "mse",
+    };
 
-    // Linear learners converge badly on unscaled features (ranks in the hundreds next to ratios); trees do not care.
-    private static IEstimator<ITransformer> Normalized(MLContext ml, IEstimator<ITransformer> trainer) =>
-        ml.Transforms.NormalizeMinMax("Features").Append(trainer);
-
-    // Class names in, class names out: keys exist only inside the model.
-    private static IEstimator<ITransformer> Multiclass(MLContext ml, IEstimator<ITransformer> trainer) =>
-        ml.Transforms.Conversion.MapValueToKey("Label")
-            .Append(trainer)
-            .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedClass", "PredictedLabel"));
+    /// <summary>
+    /// True for scores (accuracy, auc, r2, ...), false for losses and errors. Names this engine does not emit are
+    /// judged by their wording: anything mentioning loss or error is lower-is-better.
+    /// </summary>
+    public static bool HigherIsBetter(string metric)
+    {
+        ArgumentNullException.ThrowIfNull(metric);
+        if (LowerIsBetter.Contains(metric)) return false;
+        var m = metric.ToLowerInvariant();
+        return !(m.Contains("loss") || m.Contains("error") || m.EndsWith("mse") || m.EndsWith("mae"));
+    }
 }

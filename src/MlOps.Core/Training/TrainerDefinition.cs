@@ -1,165 +1,255 @@
-using System.Globalization;
 using System.Reflection;
 using Microsoft.ML;
+using Microsoft.ML.Calibrators;
+using Microsoft.ML.Data;
+using Microsoft.ML.Trainers;
 
 namespace MlOps.Training;
 
 /// <summary>
-/// A trainer by name, with its ML.NET options class: options are discovered from that class (public fields and
-/// properties of simple types), set by name, and validated with messages that list what is valid.
+/// One trainer of one task: its user-facing options (discovered from the ML.NET Options class) and how to build
+/// a seeded estimator from them. Obtain instances from <see cref="TrainerCatalog"/>.
 /// </summary>
 public sealed class TrainerDefinition
 {
-    private readonly Func<MLContext, object, IEstimator<ITransformer>> _create;
-    private readonly Dictionary<string, MemberInfo> _members;
+    /// <summary>Alias accepted for the number of trees/boosting rounds (the name used by the published use case).</summary>
+    public const string TreesAlias = "n_est";
 
-    internal TrainerDefinition(string name, MlTask task, Type optionsType, Func<MLContext, object, IEstimator<ITransformer>> create,
-        IReadOnlyDictionary<string, string>? extraOptions = null)
+    internal const string BinaryTrainerOption = "binaryTrainer";
+    internal const string UseProbabilitiesOption = "useProbabilities";
+
+    private readonly Type? _optionsType;
+    private readonly Func<MLContext, object, IEstimator<ITransformer>>? _build;
+    private readonly IReadOnlyList<TrainerOption> _options;
+    private readonly bool _isOneVersusAll;
+
+    private TrainerDefinition(string name, MlTask task, Type? optionsType, Func<MLContext, object, IEstimator<ITransformer>>? build,
+        IReadOnlyList<TrainerOption> options, bool isOneVersusAll)
     {
         Name = name;
         Task = task;
-        OptionsType = optionsType;
-        _create = create;
-        _members = optionsType.GetMembers(BindingFlags.Public | BindingFlags.Instance)
-            .Where(m => m is FieldInfo { IsInitOnly: false } or PropertyInfo { CanWrite: true })
-            .Where(m => IsSimple(MemberType(m)) && !IsPlumbing(m.Name))
-            .GroupBy(m => CamelCase(m.Name))
-            .ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
-        ExtraOptions = extraOptions ?? new Dictionary<string, string>();
+        _optionsType = optionsType;
+        _build = build;
+        _options = options;
+        _isOneVersusAll = isOneVersusAll;
     }
 
     public string Name { get; }
 
     public MlTask Task { get; }
 
-    internal Type OptionsType { get; }
+    /// <summary>
+    /// camelCase option names as users write them. For OneVersusAll: binaryTrainer, useProbabilities and the
+    /// options of the default binary trainer (options of another binaryTrainer are accepted when it is chosen).
+    /// </summary>
+    // Lazy: OneVersusAll's list needs the catalog, which is still being built when this definition is.
+    public IReadOnlyList<string> OptionNames => _optionNames ??= _isOneVersusAll
+        ? [BinaryTrainerOption, UseProbabilitiesOption, .. DefaultOvaBinary.OptionNames]
+        : _options.Select(o => o.Name).Order(StringComparer.Ordinal).ToArray();
 
-    /// <summary>Options handled by the definition itself, not the ML.NET options class (name -> description).</summary>
-    internal IReadOnlyDictionary<string, string> ExtraOptions { get; }
+    private IReadOnlyList<string>? _optionNames;
 
-    /// <summary>Option names as users write them (camelCase ML.NET names: numberOfTrees, learningRate, ...).</summary>
-    public IReadOnlyList<string> OptionNames => _members.Keys.Concat(ExtraOptions.Keys).Order(StringComparer.Ordinal).ToList();
+    /// <summary>
+    /// OneVersusAll's binary trainer when the user does not choose one: FastTree, because trees need no feature
+    /// scaling and fit non-linear boundaries; on small data K boosted models train in about a second.
+    /// </summary>
+    internal static TrainerDefinition DefaultOvaBinary => TrainerCatalog.Find(MlTask.Binary, "FastTree");
 
-    /// <summary>Check names and values; returns canonical names with invariant-culture values.</summary>
+    internal static TrainerDefinition ForOptions<TOptions>(string name, MlTask task, Func<MLContext, TOptions, IEstimator<ITransformer>> build)
+        where TOptions : class, new()
+    {
+        var options = TrainerOption.Discover(typeof(TOptions), o => o).ToList();
+        // LightGbm keeps regularization, depth and sampling in a nested booster object; users expect them flat.
+        var booster = typeof(TOptions).GetProperty("Booster");
+        if (booster is not null)
+        {
+            var boosterOptions = TrainerOption.Discover(typeof(Microsoft.ML.Trainers.LightGbm.GradientBooster.Options), o =>
+            {
+                var b = booster.GetValue(o);
+                if (b is null)
+                {
+                    b = new Microsoft.ML.Trainers.LightGbm.GradientBooster.Options();
+                    booster.SetValue(o, b);
+                }
+                return b;
+            });
+            options.AddRange(boosterOptions.Where(b => options.All(o => o.Name != b.Name)));
+        }
+        return new TrainerDefinition(name, task, typeof(TOptions), (ml, o) => build(ml, (TOptions)o), options, isOneVersusAll: false);
+    }
+
+    internal static TrainerDefinition OneVersusAll()
+        => new("OneVersusAll", MlTask.Multiclass, optionsType: null, build: null, options: [], isOneVersusAll: true);
+
+    /// <summary>
+    /// Checks every option name and value; returns canonical names (camelCase) mapped to canonical values.
+    /// Throws <see cref="MlOpsException"/> naming the bad option, the value and what is expected.
+    /// </summary>
     public IReadOnlyDictionary<string, string> Validate(IReadOnlyDictionary<string, string> options)
     {
-        var result = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (given, value) in options)
+        ArgumentNullException.ThrowIfNull(options);
+        return ValidateParsed(options).ToDictionary(p => p.Key, p => TrainerOption.Format(p.Value.Value));
+    }
+
+    // Canonical name -> (option, parsed value). The option is null for OneVersusAll's own binaryTrainer entry.
+    private Dictionary<string, (TrainerOption? Option, object? Value)> ValidateParsed(IReadOnlyDictionary<string, string> options)
+    {
+        var result = new Dictionary<string, (TrainerOption?, object?)>(StringComparer.Ordinal);
+        var given = new Dictionary<string, string>(StringComparer.Ordinal); // canonical name -> name as given
+        IReadOnlyList<TrainerOption> available = _options;
+
+        if (_isOneVersusAll)
         {
-            var name = Canonical(given);
-            if (result.ContainsKey(name))
-                throw new MlOpsException(
-                    $"Option {name} of trainer {Name} is set twice (as '{given}' and under another name, e.g. n_est and numberOfTrees). Keep one of them.");
-            if (ExtraOptions.ContainsKey(name))
+            var binary = DefaultOvaBinary;
+            var chosen = options.Where(p => NameSuggestion.Key(p.Key) == NameSuggestion.Key(BinaryTrainerOption)).ToList();
+            if (chosen.Count > 1)
+                throw new MlOpsException($"Trainer OneVersusAll option {BinaryTrainerOption} is given twice ('{chosen[0].Key}' and '{chosen[1].Key}'). Keep one.");
+            if (chosen.Count == 1)
             {
-                result[name] = value;
-                continue;
+                binary = TrainerCatalog.TryFind(MlTask.Binary, chosen[0].Value.Trim())
+                    ?? throw new MlOpsException(
+                        $"Trainer OneVersusAll option {BinaryTrainerOption}='{chosen[0].Value}' is not a binary trainer. " +
+                        $"Valid values: {string.Join(", ", TrainerCatalog.Names(MlTask.Binary))}.");
+                result[BinaryTrainerOption] = (null, binary.Name);
+                given[BinaryTrainerOption] = chosen[0].Key;
             }
-            var member = _members[name];
-            result[name] = Format(Parse(member, value));
+            available = [.. binary._options, .. OvaOwnOptions];
+        }
+
+        var byKey = available.ToDictionary(o => NameSuggestion.Key(o.Name));
+        var treesOption = available.Select(o => o.Name).FirstOrDefault(n => n is "numberOfTrees" or "numberOfIterations");
+
+        foreach (var (rawName, rawValue) in options)
+        {
+            var key = NameSuggestion.Key(rawName);
+            if (_isOneVersusAll && key == NameSuggestion.Key(BinaryTrainerOption)) continue;
+
+            if (key == NameSuggestion.Key(TreesAlias) && treesOption is not null) key = NameSuggestion.Key(treesOption);
+            if (!byKey.TryGetValue(key, out var option))
+                throw UnknownOption(rawName, available, treesOption);
+
+            if (given.TryGetValue(option.Name, out var earlier))
+                throw new MlOpsException($"Trainer {Name} option {option.Name} is given twice ('{earlier}' and '{rawName}'). Keep one.");
+            if (!option.TryParse(rawValue ?? "", out var value))
+                throw new MlOpsException(
+                    $"Trainer {Name} option {option.Name}='{rawValue}' is not valid: expected {option.TypeDescription}.");
+            given[option.Name] = rawName;
+            result[option.Name] = (option, value);
         }
         return result;
     }
 
-    private string Canonical(string given)
+    private MlOpsException UnknownOption(string rawName, IReadOnlyList<TrainerOption> available, string? treesOption)
     {
-        if (given.Equals("n_est", StringComparison.OrdinalIgnoreCase))
-        {
-            // The published use case's name for the number of trees.
-            foreach (var candidate in new[] { "numberOfTrees", "numberOfIterations" })
-                if (_members.ContainsKey(candidate))
-                    return candidate;
-        }
-        var match = _members.Keys.Concat(ExtraOptions.Keys).FirstOrDefault(k => k.Equals(given, StringComparison.OrdinalIgnoreCase));
-        if (match is not null)
-            return match;
-        var suggestion = OptionNames.MinBy(k => Distance(k.ToLowerInvariant(), given.ToLowerInvariant()));
-        var hint = suggestion is not null && Distance(suggestion.ToLowerInvariant(), given.ToLowerInvariant()) <= Math.Max(3, given.Length / 2)
-            ? $" Did you mean {suggestion}?" : "";
-        throw new MlOpsException(
-            $"Trainer {Name} has no option '{given}'.{hint} Valid options: {string.Join(", ", OptionNames)}. Set them as train.<option>=<value>.");
+        if (TrainerOption.SeedMembers.Contains(NameSuggestion.Key(rawName)))
+            return new MlOpsException(
+                $"Trainer {Name} takes its seed from the run seed, so '{rawName}' cannot be set as a trainer option. Set the run's seed instead.");
+        var names = available.Select(o => o.Name).Order(StringComparer.Ordinal).ToList();
+        if (_isOneVersusAll) names.Insert(0, BinaryTrainerOption);
+        var message = $"Trainer {Name} has no option '{rawName}'. Valid options: {string.Join(", ", names)}";
+        if (treesOption is not null) message += $" ({TreesAlias} is accepted for {treesOption})";
+        message += ".";
+        var suggestion = NameSuggestion.Closest(rawName, names);
+        if (suggestion is not null) message += $" Did you mean {suggestion}?";
+        return new MlOpsException(message);
     }
 
-    private object? Parse(MemberInfo member, string text)
-    {
-        var type = MemberType(member);
-        var target = Nullable.GetUnderlyingType(type) ?? type;
-        var name = CamelCase(member.Name);
-        text = text.Trim();
-        if (Nullable.GetUnderlyingType(type) is not null && (text.Length == 0 || text.Equals("null", StringComparison.OrdinalIgnoreCase)))
-            return null;
-        try
-        {
-            if (target.IsEnum)
-                return Enum.Parse(target, text, ignoreCase: true);
-            if (target == typeof(bool))
-                return bool.Parse(text);
-            if (target == typeof(string))
-                return text;
-            return Convert.ChangeType(text, target, CultureInfo.InvariantCulture);
-        }
-        catch (Exception e) when (e is FormatException or OverflowException or ArgumentException or InvalidCastException)
-        {
-            var expected = target.IsEnum ? "one of " + string.Join(", ", Enum.GetNames(target)) : TypeName(target);
-            throw new MlOpsException($"Option {name} of trainer {Name} must be {expected}, but is '{text}'. Fix train.{name}.");
-        }
-    }
-
+    /// <summary>
+    /// A ready-to-fit estimator: options applied, the trainer's own seed set to <paramref name="seed"/> and, for
+    /// multiclass, wrapped as MapValueToKey(Label) → trainer → MapKeyToValue(PredictedLabel) so predictions are
+    /// the original class names. Create <paramref name="ml"/> with the same seed: SDCA's shuffling and
+    /// permutation importance draw from the context's random source.
+    /// </summary>
     public IEstimator<ITransformer> CreateEstimator(MLContext ml, IReadOnlyDictionary<string, string> options, int seed)
     {
-        var instance = Activator.CreateInstance(OptionsType)!;
-        // The trainer's own seed: FastForest and friends ignore MLContext's seed, so runs are only reproducible with it.
-        if (_members.TryGetValue("seed", out var seedMember))
-            SetValue(seedMember, instance, Convert.ChangeType(seed, Nullable.GetUnderlyingType(MemberType(seedMember)) ?? MemberType(seedMember), CultureInfo.InvariantCulture));
-        foreach (var (name, value) in Validate(options).Where(o => !ExtraOptions.ContainsKey(o.Key)))
-            SetValue(_members[name], instance, Parse(_members[name], value));
-        return _create(ml, instance);
+        ArgumentNullException.ThrowIfNull(ml);
+        var trainer = CreateTrainer(ml, ValidateParsed(options ?? new Dictionary<string, string>()), seed);
+        if (Task != MlTask.Multiclass) return trainer;
+        return ml.Transforms.Conversion.MapValueToKey("Label")
+            .Append(trainer)
+            .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
     }
 
-    internal IReadOnlyDictionary<string, string> Extra(IReadOnlyDictionary<string, string> options) =>
-        Validate(options).Where(o => ExtraOptions.ContainsKey(o.Key)).ToDictionary(o => o.Key, o => o.Value);
-
-    private static void SetValue(MemberInfo member, object target, object? value)
+    private IEstimator<ITransformer> CreateTrainer(MLContext ml, Dictionary<string, (TrainerOption? Option, object? Value)> parsed, int seed)
     {
-        if (member is FieldInfo field) field.SetValue(target, value);
-        else ((PropertyInfo)member).SetValue(target, value);
+        if (_isOneVersusAll) return CreateOneVersusAll(ml, parsed, seed);
+
+        var options = Activator.CreateInstance(_optionsType!)!;
+        ApplyReproducibilityDefaults(options, parsed, seed);
+        foreach (var (option, value) in parsed.Values)
+            option!.Apply(options, value);
+        return _build!(ml, options);
     }
 
-    private static Type MemberType(MemberInfo m) => m is FieldInfo f ? f.FieldType : ((PropertyInfo)m).PropertyType;
-
-    private static bool IsSimple(Type type)
+    private void ApplyReproducibilityDefaults(object options, Dictionary<string, (TrainerOption? Option, object? Value)> parsed, int seed)
     {
-        var t = Nullable.GetUnderlyingType(type) ?? type;
-        return t.IsPrimitive || t.IsEnum || t == typeof(string) || t == typeof(decimal);
+        // Tree trainers carry their own Seed (default 123) and ignore MLContext's: without this, FastForest's
+        // bagging and feature sampling would be identical for every run seed. FeatureSelectionSeed drives
+        // featureFraction sampling.
+        foreach (var name in TrainerOption.SeedMembers)
+        {
+            var member = (MemberInfo?)_optionsType!.GetField(name) ?? _optionsType.GetProperty(name);
+            switch (member)
+            {
+                case FieldInfo f: f.SetValue(options, seed); break;
+                case PropertyInfo p: p.SetValue(options, seed); break;
+            }
+        }
+
+        // LightGBM is only run-to-run stable with deterministic=true and a fixed histogram layout (its docs:
+        // otherwise it picks row- or column-wise by timing). The user can still override either.
+        if (_optionsType!.GetField("Deterministic") is { } deterministic && !parsed.ContainsKey("deterministic"))
+            deterministic.SetValue(options, true);
+        if (_optionsType.GetField("ForceColumnWise") is { } colWise
+            && !parsed.ContainsKey("forceColumnWise") && !(parsed.TryGetValue("forceRowWise", out var rowWise) && rowWise.Value is true))
+            colWise.SetValue(options, true);
+
+        // SDCA's threads update shared weights lock-free; ML.NET documents that determinism is then not
+        // guaranteed. One thread makes runs reproducible and costs little at this engine's data sizes
+        // (numberOfThreads overrides). L-BFGS and the tree trainers are deterministic with threads.
+        if (Name.StartsWith("Sdca", StringComparison.Ordinal) && !parsed.ContainsKey("numberOfThreads")
+            && _optionsType.GetField("NumberOfThreads") is { } threads)
+            threads.SetValue(options, (int?)1);
     }
 
-    // Column wiring is the pipeline's business, not a user option.
-    private static bool IsPlumbing(string name) => name.EndsWith("ColumnName", StringComparison.Ordinal) || name is "Calibrator" or "MaximumCalibrationExampleCount";
+    private static IReadOnlyList<TrainerOption> OvaOwnOptions { get; } = TrainerOption
+        .Discover(typeof(OvaOptions), o => o)
+        .ToArray();
 
-    private static string CamelCase(string name) => char.ToLowerInvariant(name[0]) + name[1..];
-
-    private static string Format(object? value) => value switch
+    /// <summary>OneVersusAll's own settings, in the shape <see cref="TrainerOption.Discover"/> understands.</summary>
+    private sealed class OvaOptions
     {
-        null => "null",
-        bool b => b ? "true" : "false",
-        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-        _ => value.ToString() ?? "",
-    };
-
-    private static string TypeName(Type t) =>
-        t == typeof(int) || t == typeof(long) || t == typeof(short) || t == typeof(uint) ? "a whole number"
-        : t == typeof(float) || t == typeof(double) || t == typeof(decimal) ? "a number"
-        : t == typeof(bool) ? "true or false"
-        : t.Name;
-
-    private static int Distance(string a, string b)
-    {
-        var d = new int[a.Length + 1, b.Length + 1];
-        for (var i = 0; i <= a.Length; i++) d[i, 0] = i;
-        for (var j = 0; j <= b.Length; j++) d[0, j] = j;
-        for (var i = 1; i <= a.Length; i++)
-            for (var j = 1; j <= b.Length; j++)
-                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-        return d[a.Length, b.Length];
+        public bool UseProbabilities = true;
     }
+
+    private static IEstimator<ITransformer> CreateOneVersusAll(MLContext ml, Dictionary<string, (TrainerOption? Option, object? Value)> parsed, int seed)
+    {
+        var binary = parsed.TryGetValue(BinaryTrainerOption, out var b) ? TrainerCatalog.Find(MlTask.Binary, (string)b.Value!) : DefaultOvaBinary;
+        var own = new OvaOptions();
+        var binaryParsed = new Dictionary<string, (TrainerOption?, object?)>(StringComparer.Ordinal);
+        foreach (var (name, entry) in parsed)
+        {
+            if (name == BinaryTrainerOption) continue;
+            if (OvaOwnOptions.Contains(entry.Option)) entry.Option!.Apply(own, entry.Value);
+            else binaryParsed[name] = entry;
+        }
+        var binaryEstimator = binary.CreateTrainer(ml, binaryParsed, seed);
+
+        // OneVersusAll<TModel> is generic over the binary model type, which only the built estimator knows.
+        var estimatorInterface = binaryEstimator.GetType().GetInterfaces().First(i =>
+            i.IsGenericType && i.GetGenericTypeDefinition() == typeof(ITrainerEstimator<,>)
+            && i.GetGenericArguments()[0].IsGenericType
+            && i.GetGenericArguments()[0].GetGenericTypeDefinition() == typeof(BinaryPredictionTransformer<>));
+        var modelType = estimatorInterface.GetGenericArguments()[1];
+        var method = typeof(StandardTrainersCatalog).GetMethods(BindingFlags.Public | BindingFlags.Static)
+            .Single(m => m.Name == nameof(StandardTrainersCatalog.OneVersusAll) && m.IsGenericMethodDefinition)
+            .MakeGenericMethod(modelType);
+        return (IEstimator<ITransformer>)method.Invoke(null,
+        [
+            ml.MulticlassClassification.Trainers, binaryEstimator, "Label", false,
+            (IEstimator<ISingleFeaturePredictionTransformer<ICalibrator>>?)null, 1_000_000_000, own.UseProbabilities,
+        ])!;
+    }
+
+    public override string ToString() => $"{Task.ToName()}/{Name}";
 }
