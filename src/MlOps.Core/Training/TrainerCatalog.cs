@@ -21,8 +21,10 @@ public static class TrainerCatalog
         {
             [MlTask.Binary] =
             [
+                // FastForest alone gives no probability; Platt scaling adds one, so log_loss, PR curves and later
+                // confidence-based monitoring work as for the other binary trainers.
                 TrainerDefinition.ForOptions<FastForestBinaryTrainer.Options>("FastForest", MlTask.Binary,
-                    (ml, o) => ml.BinaryClassification.Trainers.FastForest(o)),
+                    (ml, o) => ml.BinaryClassification.Trainers.FastForest(o).Append(ml.BinaryClassification.Calibrators.Platt())),
                 TrainerDefinition.ForOptions<FastTreeBinaryTrainer.Options>("FastTree", MlTask.Binary,
                     (ml, o) => ml.BinaryClassification.Trainers.FastTree(o)),
                 TrainerDefinition.ForOptions<LightGbmBinaryTrainer.Options>("LightGbm", MlTask.Binary,

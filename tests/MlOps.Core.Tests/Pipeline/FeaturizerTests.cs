@@ -28,14 +28,14 @@ public sealed class FeaturizerTests
 
         Assert.Equal(MlTask.Binary, result.Task);
         Assert.Equal(5, result.Features.Rows); // "201-250" (225.5) filtered out
-        Assert.Equal([true, true, true, false, false], result.Features.BoolLabels);
+        Assert.Equal([true, true, true, false, false], result.Features.BoolLabels!);
         Assert.Equal(["students", "country"], result.Features.FeatureNames);
         var students = Enumerable.Range(0, 5).Select(r => result.Features.Values[r * 2]).ToArray();
         Assert.Equal(20152f, students[0]);
         Assert.Equal(6658.5f, students[2]); // "-" is missing: the median of 1000, 2243, 11074, 20152
         var countries = Enumerable.Range(0, 5).Select(r => result.Features.Values[r * 2 + 1]).ToArray();
         Assert.Equal([2f, 1f, 2f, 0f, 2f], countries); // sorted codes: France 0, UK 1, USA 2
-        Assert.Equal(["2011", "2011", "2011", "2012", "2012"], result.Features.SplitValues);
+        Assert.Equal(new string?[] { "2011", "2011", "2011", "2012", "2012" }, result.Features.SplitValues!);
         Assert.Contains(result.Notes, n => n.Contains("messy numbers"));
     }
 

@@ -86,6 +86,7 @@ public sealed class LiteDbRunStoreTests : RunStoreContract
     public void A_file_locked_by_another_program_is_reported_with_its_path_and_the_fix()
     {
         Store.SaveRun(NewRun("r1"));
+        Store.Dispose(); // the store keeps the file open for a short idle window; let it go first
         var path = Path.Combine(_directory, "mlops.db");
         using var holder = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
 

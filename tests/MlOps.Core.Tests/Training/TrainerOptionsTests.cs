@@ -122,7 +122,9 @@ public class TrainerOptionsTests
         var ml = new MLContext(1);
         var (train, _) = SyntheticData.Split(ml, MlTask.Binary);
         var estimator = TrainerCatalog.Find(MlTask.Binary, "FastForest").CreateEstimator(ml, Options(("n_est", "5"), ("numberOfLeaves", "4")), seed: 42);
-        var model = Assert.IsAssignableFrom<Microsoft.ML.Data.BinaryPredictionTransformer<FastForestBinaryModelParameters>>(estimator.Fit(train));
+        // FastForest is followed by a Platt calibrator: find the forest inside the chain.
+        var chain = Assert.IsAssignableFrom<IEnumerable<ITransformer>>(estimator.Fit(train));
+        var model = chain.OfType<Microsoft.ML.Data.BinaryPredictionTransformer<FastForestBinaryModelParameters>>().Single();
         Assert.Equal(5, model.Model.TrainedTreeEnsemble.Trees.Count);
         Assert.All(model.Model.TrainedTreeEnsemble.Trees, t => Assert.True(t.NumberOfLeaves <= 4));
     }

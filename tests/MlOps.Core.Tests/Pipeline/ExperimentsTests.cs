@@ -1,0 +1,131 @@
+using Microsoft.Data.Analysis;
+using MlOps.Data;
+using MlOps.Pipeline;
+using MlOps.Storage.LiteDb;
+using MlOps.Tracking;
+
+namespace MlOps.Core.Tests.Pipeline;
+
+/// <summary>The engine through its public entry point, with in-memory data and user C# steps.</summary>
+public sealed class ExperimentsTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("mlops-engine-").FullName;
+    private readonly LiteDbRunStore _store;
+    private readonly Experiments _engine;
+
+    public ExperimentsTests()
+    {
+        _store = LiteDbRunStore.Open(Path.Combine(_dir, ".mlops"));
+        _engine = new Experiments(_store);
+    }
+
+    public void Dispose()
+    {
+        _store.Dispose();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    private static DataFrame Frame(int rows = 300)
+    {
+        var random = new Random(3);
+        var x = new double[rows];
+        var noise = new double[rows];
+        var group = new string[rows];
+        var y = new bool[rows];
+        for (var i = 0; i < rows; i++)
+        {
+            x[i] = random.NextDouble() * 10;
+            noise[i] = random.NextDouble();
+            group[i] = i % 3 == 0 ? "a" : "b";
+            y[i] = x[i] + random.NextDouble() * 2 > 6;
+        }
+        return new DataFrame(
+            new PrimitiveDataFrameColumn<double>("x", x), new PrimitiveDataFrameColumn<double>("noise", noise),
+            new StringDataFrameColumn("group", group), new BooleanDataFrameColumn("y", y));
+    }
+
+    private ExperimentRequest Request(string name, Table table, CustomSteps? code = null) => new()
+    {
+        Name = name,
+        Data = table,
+        Code = code,
+        Params = new ParamSet().With("featurize.label", "y").With("train.trainer", "FastTree").With("split.test_fraction", "0.25"),
+    };
+
+    [Fact]
+    public void A_DataFrame_trains_a_tracked_run()
+    {
+        var result = _engine.Run(Request("frame", TableLoader.FromDataFrame(Frame())));
+
+        var outcome = Assert.Single(result.Runs);
+        Assert.Equal("finished", outcome.Status);
+        Assert.True(outcome.Run.Metrics["auc"] > 0.9);
+        Assert.Equal("binary", outcome.Run.Task);
+        Assert.Equal(["x", "noise", "group"], outcome.Run.Signature.Select(c => c.Name));
+        var stored = _store.FindRun(outcome.Run.Id)!;
+        Assert.Equal(RunStatus.Finished, stored.Status);
+        Assert.Equal(outcome.Run.Metrics.OrderBy(m => m.Key), stored.Metrics.OrderBy(m => m.Key));
+        Assert.StartsWith("5.", stored.MlNetVersion);
+        Assert.NotNull(_store.FindDetails(outcome.Run.Id));
+        using var model = _store.Artifacts.OpenVerified(outcome.Run.Model!);
+        Assert.True(model.Length > 0);
+    }
+
+    [Fact]
+    public void Editing_a_custom_step_re_runs_featurize_but_an_unchanged_one_is_cached()
+    {
+        var table = TableLoader.FromDataFrame(Frame());
+        var first = _engine.Run(Request("code", table, new CustomSteps().Derive("x2", row => row.Number("x") * 2)));
+        var same = _engine.Run(Request("code", table, new CustomSteps().Derive("x2", row => row.Number("x") * 2)));
+        var edited = _engine.Run(Request("code", table, new CustomSteps().Derive("x2", row => row.Number("x") * 3)));
+
+        Assert.Equal("cached", Assert.Single(same.Runs).Status);
+        Assert.Equal(first.Runs[0].Run.Id, same.Runs[0].Run.Id);
+        var run = Assert.Single(edited.Runs).Run;
+        Assert.Equal("finished", edited.Runs[0].Status);
+        Assert.False(run.Stages.Single(s => s.Name == "featurize").Cached);
+        Assert.True(run.Stages.Single(s => s.Name == "load").Cached);
+        Assert.NotEqual(first.Runs[0].Run.FeaturizerCodeHash, run.FeaturizerCodeHash);
+        Assert.Contains("x2", run.Signature.Select(c => c.Name).Concat(first.Runs[0].Run.Signature.Select(c => c.Name)).Append("x2"));
+    }
+
+    [Fact]
+    public void A_custom_step_that_throws_is_a_clear_error_and_no_run_is_written()
+    {
+        var table = TableLoader.FromDataFrame(Frame());
+        var error = Assert.Throws<MlOpsException>(() =>
+            _engine.Run(Request("broken", table, new CustomSteps().Derive("bad", row => throw new InvalidOperationException("boom")))));
+
+        Assert.Contains("derive bad", error.Message);
+        Assert.Contains("boom", error.Message);
+        Assert.Empty(_store.QueryRuns(new RunQuery { Experiment = "broken" }));
+    }
+
+    [Fact]
+    public void The_same_work_under_another_experiment_reuses_the_cache_but_records_its_own_run()
+    {
+        var table = TableLoader.FromDataFrame(Frame());
+        var first = _engine.Run(Request("one", table)).Runs[0].Run;
+        var second = _engine.Run(Request("two", table)).Runs[0];
+
+        Assert.Equal("cached", second.Status);
+        Assert.NotEqual(first.Id, second.Run.Id);
+        Assert.Equal("two", second.Run.Experiment);
+        Assert.Equal(first.Metrics, second.Run.Metrics);
+        Assert.Equal(first.Model, second.Run.Model);
+        Assert.NotNull(_store.FindDetails(second.Run.Id));
+    }
+
+    [Fact]
+    public void Best_picks_the_highest_auc_and_compare_reports_deltas()
+    {
+        var table = TableLoader.FromDataFrame(Frame());
+        var result = _engine.Run(Request("best", table) with { Sets = ["train.numberOfTrees=2,50"] });
+
+        var best = _engine.Best("best")!;
+        Assert.Equal(result.Runs.MaxBy(r => r.Run.Metrics["auc"])!.Run.Id, best.Id);
+        var comparison = _engine.Compare(result.Runs.Select(r => r.Run.Id).ToList());
+        Assert.Equal(["train.numberOfTrees"], comparison.Params.Keys);
+        Assert.Equal(0, comparison.Deltas["auc"][0]);
+    }
+}
