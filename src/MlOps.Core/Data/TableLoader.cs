@@ -73,14 +73,24 @@ public static class TableLoader
         if (new FileInfo(path).Length == 0)
             throw new MlOpsException($"Data file '{fileName}' is empty (0 bytes). Point --data at a CSV file with a header line and data rows.");
         var lineEnding = DetectLineEnding(path);
-        using var reader = Sep.Reader(o => o with { HasHeader = true, Unescape = false, DisableColCountCheck = true, DisableQuotesParsing = false }).FromFile(path);
-        var header = reader.Header.ColNames.Select(Unquote).ToList();
-        CheckHeader(header, fileName);
-        var values = header.Select(_ => new List<string?>()).ToArray();
+        // The header is read as the first row, not by Sep: Sep throws a bare ArgumentException on a duplicate column
+        // name before CheckHeader could say which file and what to do.
+        using var reader = Sep.Reader(o => o with { HasHeader = false, Unescape = false, DisableColCountCheck = true, DisableQuotesParsing = false }).FromFile(path);
+        List<string>? header = null;
+        var values = Array.Empty<List<string?>>();
         int repaired = 0, skipped = 0;
         var notes = new List<string>();
         foreach (var row in reader)
         {
+            if (header is null)
+            {
+                header = [];
+                for (var c = 0; c < row.ColCount; c++)
+                    header.Add(Unquote(row[c].ToString()));
+                CheckHeader(header, fileName);
+                values = header.Select(_ => new List<string?>()).ToArray();
+                continue;
+            }
             if (row.ColCount == 1 && row.Span.Trim().IsEmpty)
             {
                 skipped++;
@@ -102,11 +112,11 @@ public static class TableLoader
                 values[c].Add(cell);
             }
         }
-        if (values[0].Count == 0)
+        if (header is null || values[0].Count == 0)
             throw new MlOpsException($"Data file '{fileName}' has a header but no data rows. Point --data at a file with at least one data row.");
         if (skipped > 0)
             notes.Add($"{fileName}: {skipped} blank line(s) skipped");
-        var columns = header.Select((h, i) => new TableColumn(h, values[i].ToArray())).ToList();
+        var columns = header!.Select((h, i) => new TableColumn(h, values[i].ToArray())).ToList();
         return new Table(name, columns, new LoadReport
         {
             Files = [path], Rows = values[0].Count, RepairedCells = repaired, SkippedRows = skipped, LineEnding = lineEnding, Notes = notes,
