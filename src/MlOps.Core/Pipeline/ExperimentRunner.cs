@@ -27,6 +27,10 @@ internal sealed class ExperimentRunner
     private readonly IProgress<RunProgress>? _progress;
     private readonly ConcurrentDictionary<string, Lazy<object>> _memo = new();
 
+    // Stage outputs are written to the artifact store in the background while later stages run (a million-row
+    // feature set costs a quarter of a second to hash and write); a run is finished only once its writes are done.
+    private readonly ConcurrentDictionary<string, Task> _writes = new();
+
     public ExperimentRunner(IRunStore store, TimeProvider clock, ExperimentRequest request, IProgress<RunProgress>? progress)
     {
         _store = store;
@@ -37,16 +41,41 @@ internal sealed class ExperimentRunner
 
     public ExperimentResult Run(CancellationToken cancellation)
     {
-        var grid = ParamOverrides.Expand(_request.Params, _request.Sets);
-        var plans = new List<VariantPlan>();
-        for (var i = 0; i < grid.Count; i++)
-            plans.AddRange(Prepare(grid[i], i, grid.Count));
+        try
+        {
+            var grid = ParamOverrides.Expand(_request.Params, _request.Sets);
+            var plans = new List<VariantPlan>();
+            for (var i = 0; i < grid.Count; i++)
+                plans.AddRange(Prepare(grid[i], i, grid.Count));
 
-        var outcomes = new RunOutcome[plans.Count];
-        Parallel.For(0, plans.Count,
-            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Math.Min(_request.MaxParallel, plans.Count)), CancellationToken = cancellation },
-            i => outcomes[i] = Execute(plans[i]));
-        return new ExperimentResult(_request.Name, MarkBest(outcomes));
+            var outcomes = new RunOutcome[plans.Count];
+            Parallel.For(0, plans.Count,
+                new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Math.Min(_request.MaxParallel, plans.Count)), CancellationToken = cancellation },
+                i => outcomes[i] = Execute(plans[i]));
+            Task.WaitAll(_writes.Values.ToArray());
+            return new ExperimentResult(_request.Name, MarkBest(outcomes));
+        }
+        finally
+        {
+            // Never leave a write running past the call (the caller may close the store next).
+            foreach (var write in _writes.Values)
+                ((IAsyncResult)write).AsyncWaitHandle.WaitOne();
+        }
+    }
+
+    /// <summary>Record a stage's result now and write its output in the background; the cache entry is saved once the output is stored.</summary>
+    private StageCacheEntry Persist(StageCacheEntry entry, Action<Stream> write, string kind)
+    {
+        _memo.TryAdd("done:" + entry.Key, new Lazy<object>(entry));
+        _writes[entry.Key] = Task.Run(() => _store.SaveStage(entry with { Output = _store.Artifacts.Put(write, kind) }));
+        return entry;
+    }
+
+    /// <summary>Wait until a stage's output written in the background is stored (no-op when it was cached).</summary>
+    private void Stored(string key)
+    {
+        if (_writes.TryGetValue(key, out var write))
+            write.GetAwaiter().GetResult();
     }
 
     private static IReadOnlyList<RunOutcome> MarkBest(RunOutcome[] outcomes)
@@ -68,7 +97,9 @@ internal sealed class ExperimentRunner
 
     private StageCacheEntry? Cached(string key, bool needsOutput = true)
     {
-        if (_request.Force && !_memo.ContainsKey("done:" + key))
+        if (_memo.TryGetValue("done:" + key, out var done))
+            return (StageCacheEntry)done.Value;
+        if (_request.Force)
             return null;
         var entry = _store.FindStage(key);
         if (entry is null)
@@ -221,11 +252,10 @@ internal sealed class ExperimentRunner
     {
         var table = Memo("table:" + loadKey, source.Load);
         var result = Featurizer.Fit(table, spec, _request.Code);
-        var features = _store.Artifacts.Put(result.Features.Write, "features");
         var fitted = _store.Artifacts.Put(s => { using var w = new StreamWriter(s); w.Write(result.Fitted.ToJson()); }, "featurizer");
         var entry = new StageCacheEntry
         {
-            Key = key, Stage = StageKeys.Featurize, Output = features, CreatedAt = _clock.GetUtcNow(),
+            Key = key, Stage = StageKeys.Featurize, CreatedAt = _clock.GetUtcNow(),
             Facts = new Dictionary<string, string>
             {
                 ["task"] = result.Task.ToName(),
@@ -235,10 +265,8 @@ internal sealed class ExperimentRunner
                 ["notes"] = string.Join("\n", result.Notes),
             },
         };
-        _store.SaveStage(entry);
-        _memo.TryAdd("done:" + key, new Lazy<object>(entry));
         _memo.TryAdd("features:" + key, new Lazy<object>(result.Features));
-        return new FeaturizeOutput(entry, result.Features);
+        return new FeaturizeOutput(Persist(entry, result.Features.Write, "features"), result.Features);
     }
 
     private FeatureSet Features(string featurizeKey) =>
@@ -254,20 +282,17 @@ internal sealed class ExperimentRunner
     private SplitOutput RunSplit(string key, SplitSpec spec, string featurizeKey)
     {
         var isTest = spec.Apply(Features(featurizeKey));
-        var output = _store.Artifacts.Put(s => s.Write(isTest.Select(b => b ? (byte)1 : (byte)0).ToArray()), "split");
         var entry = new StageCacheEntry
         {
-            Key = key, Stage = StageKeys.Split, Output = output, CreatedAt = _clock.GetUtcNow(),
+            Key = key, Stage = StageKeys.Split, CreatedAt = _clock.GetUtcNow(),
             Facts = new Dictionary<string, string>
             {
                 ["train"] = isTest.Count(t => !t).ToString(CultureInfo.InvariantCulture),
                 ["test"] = isTest.Count(t => t).ToString(CultureInfo.InvariantCulture),
             },
         };
-        _store.SaveStage(entry);
-        _memo.TryAdd("done:" + key, new Lazy<object>(entry));
         _memo.TryAdd("mask:" + key, new Lazy<object>(isTest));
-        return new SplitOutput(entry, isTest);
+        return new SplitOutput(Persist(entry, s => s.Write(isTest.Select(b => b ? (byte)1 : (byte)0).ToArray()), "split"), isTest);
     }
 
     private bool[] Mask(string splitKey) =>
@@ -298,15 +323,15 @@ internal sealed class ExperimentRunner
         var run = NewRun(plan);
         _store.SaveRun(run);
         var stages = plan.PreparedStages.ToList();
+        Task<ArtifactRef>? modelWrite = null;
         try
         {
             var ml = new MLContext(plan.Seed);
-            ArtifactRef model;
             ITransformer? transformer = null;
             var watch = Stopwatch.StartNew();
             if (trainEntry is not null)
             {
-                model = trainEntry.Output!;
+                modelWrite = Task.FromResult(trainEntry.Output!);
                 stages.Add(new StageRecord(StageKeys.Train, plan.TrainKey, true, watch.Elapsed.TotalSeconds));
                 Report(plan.Index, plan.Count, plan.Trainer.Name, StageKeys.Train, StageState.Cached, watch.Elapsed);
             }
@@ -316,9 +341,14 @@ internal sealed class ExperimentRunner
                 var features = Features(plan.FeaturizeKey);
                 var trainView = ml.Data.Cache(FeatureData.ToDataView(ml, features, Mask(plan.SplitKey), test: false));
                 transformer = plan.Trainer.CreateEstimator(ml, plan.Options, plan.Seed).Fit(trainView);
-                var fitted = transformer;
-                model = _store.Artifacts.Put(s => ml.Model.Save(fitted, trainView.Schema, s), "model");
-                _store.SaveStage(new StageCacheEntry { Key = plan.TrainKey, Stage = StageKeys.Train, Output = model, RunId = run.Id, CreatedAt = _clock.GetUtcNow() });
+                var (fitted, schema, runId) = (transformer, trainView.Schema, run.Id);
+                // Saving the model overlaps with evaluation; the run finishes only after both.
+                modelWrite = Task.Run(() =>
+                {
+                    var saved = _store.Artifacts.Put(s => ml.Model.Save(fitted, schema, s), "model");
+                    _store.SaveStage(new StageCacheEntry { Key = plan.TrainKey, Stage = StageKeys.Train, Output = saved, RunId = runId, CreatedAt = _clock.GetUtcNow() });
+                    return saved;
+                });
                 stages.Add(new StageRecord(StageKeys.Train, plan.TrainKey, false, watch.Elapsed.TotalSeconds));
                 Report(plan.Index, plan.Count, plan.Trainer.Name, StageKeys.Train, StageState.Finished, watch.Elapsed);
             }
@@ -327,7 +357,7 @@ internal sealed class ExperimentRunner
             Report(plan.Index, plan.Count, plan.Trainer.Name, StageKeys.Evaluate, StageState.Started, TimeSpan.Zero);
             if (transformer is null)
             {
-                using var stream = _store.Artifacts.OpenVerified(model);
+                using var stream = _store.Artifacts.OpenVerified(modelWrite.Result);
                 transformer = ml.Model.Load(stream, out _);
             }
             var testView = FeatureData.ToDataView(ml, Features(plan.FeaturizeKey), Mask(plan.SplitKey), test: true);
@@ -342,6 +372,10 @@ internal sealed class ExperimentRunner
             stages.Add(new StageRecord(StageKeys.Evaluate, plan.EvaluateKey, false, watch.Elapsed.TotalSeconds));
             Report(plan.Index, plan.Count, plan.Trainer.Name, StageKeys.Evaluate, StageState.Finished, watch.Elapsed);
 
+            var model = modelWrite.GetAwaiter().GetResult();
+            Stored(plan.FeaturizeKey);
+            Stored(plan.SplitKey);
+
             run = run with { Status = RunStatus.Finished, EndedAt = _clock.GetUtcNow(), Metrics = evaluation.Metrics, Model = model, Stages = Keyed(stages, plan) };
             _store.SaveDetails(evaluation.Details);
             _store.SaveRun(run);
@@ -349,6 +383,7 @@ internal sealed class ExperimentRunner
         }
         catch (Exception e)
         {
+            try { modelWrite?.Wait(); } catch (AggregateException) { } // already failing; the first error is the one to report
             var message = e is MlOpsException ? e.Message : $"{plan.Trainer.Name} failed while training or evaluating: {e.GetType().Name}: {e.Message} " +
                 "Check the trainer options (an out-of-range value is the usual cause) and the data; the run is stored as failed.";
             run = run with { Status = RunStatus.Failed, EndedAt = _clock.GetUtcNow(), Error = message, Stages = Keyed(stages, plan) };
