@@ -196,6 +196,23 @@ public sealed class LiteDbRunStore : IRunStore
         Write(db => db.GetCollection(StagesCollection).Upsert(doc));
     }
 
+    public void SaveBatch(Run run, RunDetails? details, IReadOnlyList<StageCacheEntry> stages)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(stages);
+        var runDoc = RunBson.ToBson(run);
+        var detailsDoc = details is null ? null : RunBson.ToBson(details);
+        var stageDocs = stages.Select(RunBson.ToBson).ToList();
+        Write(db =>
+        {
+            foreach (var doc in stageDocs)
+                db.GetCollection(StagesCollection).Upsert(doc);
+            if (detailsDoc is not null)
+                db.GetCollection(DetailsCollection).Upsert(detailsDoc);
+            Save(db, run, runDoc);
+        });
+    }
+
     public void Dispose()
     {
         lock (_gate)

@@ -64,10 +64,10 @@ internal sealed class ExperimentRunner
     }
 
     /// <summary>Record a stage's result now and write its output in the background; the cache entry is saved once the output is stored.</summary>
-    private StageCacheEntry Persist(StageCacheEntry entry, Action<Stream> write, string kind)
+    private StageCacheEntry Persist(StageCacheEntry entry, Func<ArtifactRef> writeOutput)
     {
         _memo.TryAdd("done:" + entry.Key, new Lazy<object>(entry));
-        _writes[entry.Key] = Task.Run(() => _store.SaveStage(entry with { Output = _store.Artifacts.Put(write, kind) }));
+        _writes[entry.Key] = Task.Run(() => _store.SaveStage(entry with { Output = writeOutput() }));
         return entry;
     }
 
@@ -252,7 +252,10 @@ internal sealed class ExperimentRunner
     {
         var table = Memo("table:" + loadKey, source.Load);
         var result = Featurizer.Fit(table, spec, _request.Code);
-        var fitted = _store.Artifacts.Put(s => { using var w = new StreamWriter(s); w.Write(result.Fitted.ToJson()); }, "featurizer");
+        // The featurizer's address is known from its bytes, so writing it can wait for the background task.
+        var json = System.Text.Encoding.UTF8.GetBytes(result.Fitted.ToJson());
+        var fitted = new ArtifactRef(Hashing.ContentHash.Of(json).Hex, json.Length, "featurizer");
+        _memo.TryAdd("fitted:" + fitted.Sha256, new Lazy<object>(result.Fitted));
         var entry = new StageCacheEntry
         {
             Key = key, Stage = StageKeys.Featurize, CreatedAt = _clock.GetUtcNow(),
@@ -266,7 +269,11 @@ internal sealed class ExperimentRunner
             },
         };
         _memo.TryAdd("features:" + key, new Lazy<object>(result.Features));
-        return new FeaturizeOutput(Persist(entry, result.Features.Write, "features"), result.Features);
+        return new FeaturizeOutput(Persist(entry, () =>
+        {
+            _store.Artifacts.Put(s => s.Write(json), "featurizer");
+            return _store.Artifacts.Put(result.Features.Write, "features");
+        }), result.Features);
     }
 
     private FeatureSet Features(string featurizeKey) =>
@@ -292,7 +299,7 @@ internal sealed class ExperimentRunner
             },
         };
         _memo.TryAdd("mask:" + key, new Lazy<object>(isTest));
-        return new SplitOutput(Persist(entry, s => s.Write(isTest.Select(b => b ? (byte)1 : (byte)0).ToArray()), "split"), isTest);
+        return new SplitOutput(Persist(entry, () => _store.Artifacts.Put(s => s.Write(isTest.Select(b => b ? (byte)1 : (byte)0).ToArray()), "split")), isTest);
     }
 
     private bool[] Mask(string splitKey) =>
@@ -364,11 +371,11 @@ internal sealed class ExperimentRunner
             var evaluation = Evaluator.Evaluate(ml, plan.Task, transformer, testView, run.Id, plan.Featurizer.SlotNames,
                 plan.Params.GetBool("evaluate.feature_importance", false));
             var details = _store.Artifacts.Put(s => JsonSerializer.Serialize(s, evaluation.Details, DetailsJson), "details");
-            _store.SaveStage(new StageCacheEntry
+            var evaluated = new StageCacheEntry
             {
                 Key = plan.EvaluateKey, Stage = StageKeys.Evaluate, Output = details, RunId = run.Id, CreatedAt = _clock.GetUtcNow(),
                 Facts = evaluation.Metrics.ToDictionary(m => "metric." + m.Key, m => m.Value.ToString("R", CultureInfo.InvariantCulture)),
-            });
+            };
             stages.Add(new StageRecord(StageKeys.Evaluate, plan.EvaluateKey, false, watch.Elapsed.TotalSeconds));
             Report(plan.Index, plan.Count, plan.Trainer.Name, StageKeys.Evaluate, StageState.Finished, watch.Elapsed);
 
@@ -377,8 +384,7 @@ internal sealed class ExperimentRunner
             Stored(plan.SplitKey);
 
             run = run with { Status = RunStatus.Finished, EndedAt = _clock.GetUtcNow(), Metrics = evaluation.Metrics, Model = model, Stages = Keyed(stages, plan) };
-            _store.SaveDetails(evaluation.Details);
-            _store.SaveRun(run);
+            _store.SaveBatch(run, evaluation.Details, [evaluated]);
             return new RunOutcome(run, Cached: false, plan.Notes);
         }
         catch (Exception e)

@@ -29,4 +29,10 @@ public interface IRunStore : IDisposable
     StageCacheEntry? FindStage(string key);
 
     void SaveStage(StageCacheEntry entry);
+
+    /// <summary>
+    /// A run with its details and the cache entries it produced, in one transaction (like MLflow's log_batch):
+    /// the end of a run is one write, and readers never see the run finished without its details.
+    /// </summary>
+    void SaveBatch(Run run, RunDetails? details, IReadOnlyList<StageCacheEntry> stages);
 }

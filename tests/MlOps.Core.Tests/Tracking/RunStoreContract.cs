@@ -112,6 +112,22 @@ public abstract class RunStoreContract : IDisposable
     }
 
     [Fact]
+    public void SaveBatch_stores_the_run_its_details_and_its_stage_entries_together()
+    {
+        var run = FullRun(Id(7));
+        var details = new RunDetails { RunId = run.Id, Roc = [new CurvePoint(0, 0), new CurvePoint(1, 1)] };
+        var stage = new StageCacheEntry { Key = "evaluate-key", Stage = "evaluate", RunId = run.Id, Facts = new Dictionary<string, string> { ["metric.auc"] = "0.9" } };
+
+        Store.SaveBatch(run, details, [stage]);
+
+        var reopened = OpenAgain();
+        AssertSame(run, reopened.FindRun(run.Id));
+        Assert.Equal(2, reopened.FindDetails(run.Id)!.Roc.Count);
+        Assert.Equal("0.9", reopened.FindStage("evaluate-key")!.Facts["metric.auc"]);
+        Assert.Equal(1, reopened.ListExperiments().Single(e => e.Name == run.Experiment).Runs);
+    }
+
+    [Fact]
     public void SaveRun_replaces_the_run_with_the_same_id()
     {
         Store.SaveRun(NewRun(Id(3), status: RunStatus.Running));
