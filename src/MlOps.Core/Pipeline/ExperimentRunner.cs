@@ -28,8 +28,10 @@ internal sealed class ExperimentRunner
     private readonly ConcurrentDictionary<string, Lazy<object>> _memo = new();
 
     // Stage outputs are written to the artifact store in the background while later stages run (a million-row
-    // feature set costs a quarter of a second to hash and write); a run is finished only once its writes are done.
-    private readonly ConcurrentDictionary<string, Task> _writes = new();
+    // feature set costs a quarter of a second to hash and write). Their cache entries are saved together with
+    // the run that produced them, in one transaction; a run is finished only once its outputs are stored.
+    private readonly ConcurrentDictionary<string, Task<StageCacheEntry>> _entries = new();
+    private readonly ConcurrentDictionary<string, bool> _saved = new();
 
     public ExperimentRunner(IRunStore store, TimeProvider clock, ExperimentRequest request, IProgress<RunProgress>? progress)
     {
@@ -48,34 +50,52 @@ internal sealed class ExperimentRunner
             for (var i = 0; i < grid.Count; i++)
                 plans.AddRange(Prepare(grid[i], i, grid.Count));
 
+            // Raw tables are only needed while planning; dropping them keeps a large CSV's strings out of the
+            // heap the trainers work in (a million rows of text is half a gigabyte the GC would keep walking).
+            foreach (var key in _memo.Keys.Where(k => k.StartsWith("table:", StringComparison.Ordinal)))
+                _memo.TryRemove(key, out _);
+
             var outcomes = new RunOutcome[plans.Count];
             Parallel.For(0, plans.Count,
                 new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Math.Min(_request.MaxParallel, plans.Count)), CancellationToken = cancellation },
                 i => outcomes[i] = Execute(plans[i]));
-            Task.WaitAll(_writes.Values.ToArray());
             return new ExperimentResult(_request.Name, MarkBest(outcomes));
         }
         finally
         {
-            // Never leave a write running past the call (the caller may close the store next).
-            foreach (var write in _writes.Values)
-                ((IAsyncResult)write).AsyncWaitHandle.WaitOne();
+            // Never leave a write running past the call (the caller may close the store next), and keep the
+            // outputs of stages that ran even when planning failed later: they are valid cache entries.
+            foreach (var (key, entry) in _entries)
+            {
+                ((IAsyncResult)entry).AsyncWaitHandle.WaitOne();
+                if (entry.IsCompletedSuccessfully && _saved.TryAdd(key, true))
+                    _store.SaveStage(entry.Result);
+            }
         }
     }
 
     /// <summary>Record a stage's result now and write its output in the background; the cache entry is saved once the output is stored.</summary>
-    private StageCacheEntry Persist(StageCacheEntry entry, Func<ArtifactRef> writeOutput)
+    private StageCacheEntry Persist(StageCacheEntry entry, Func<ArtifactRef>? writeOutput = null)
     {
         _memo.TryAdd("done:" + entry.Key, new Lazy<object>(entry));
-        _writes[entry.Key] = Task.Run(() => _store.SaveStage(entry with { Output = writeOutput() }));
+        _entries[entry.Key] = writeOutput is null ? Task.FromResult(entry) : Task.Run(() => entry with { Output = writeOutput() });
         return entry;
     }
 
-    /// <summary>Wait until a stage's output written in the background is stored (no-op when it was cached).</summary>
-    private void Stored(string key)
+    /// <summary>The cache entries this invocation produced for the given stages and has not saved yet (waits for their outputs).</summary>
+    private List<StageCacheEntry> Unsaved(params string[] keys)
     {
-        if (_writes.TryGetValue(key, out var write))
-            write.GetAwaiter().GetResult();
+        var result = new List<StageCacheEntry>();
+        foreach (var key in keys)
+            if (_entries.TryGetValue(key, out var entry) && !_saved.ContainsKey(key))
+                result.Add(entry.GetAwaiter().GetResult());
+        return result;
+    }
+
+    private void MarkSaved(IEnumerable<StageCacheEntry> entries)
+    {
+        foreach (var entry in entries)
+            _saved[entry.Key] = true;
     }
 
     private static IReadOnlyList<RunOutcome> MarkBest(RunOutcome[] outcomes)
@@ -170,7 +190,7 @@ internal sealed class ExperimentRunner
             {
                 Index = index, Count = count, Params = p.With("train.trainer", trainer.Name).With("train.task", task.ToName()),
                 Task = task, Trainer = trainer, Options = normalized, Seed = seed,
-                FeaturizeKey = featurizeKey, SplitKey = splitKey, TrainKey = trainKey, EvaluateKey = StageKeys.ForEvaluate(trainKey, p),
+                LoadKey = loadKey, FeaturizeKey = featurizeKey, SplitKey = splitKey, TrainKey = trainKey, EvaluateKey = StageKeys.ForEvaluate(trainKey, p),
                 PreparedStages = stages, Data = fingerprint, FeaturizerArtifact = featurizerRef, Featurizer = fitted, Notes = notes,
                 StartedAt = started, AutoGroup = auto ? $"auto-{index + 1}" : null,
             };
@@ -211,8 +231,7 @@ internal sealed class ExperimentRunner
                 ["report"] = report,
             },
         };
-        _store.SaveStage(entry);
-        return entry;
+        return Persist(entry);
     }
 
     private static string GuessType(TableColumn column)
@@ -353,7 +372,7 @@ internal sealed class ExperimentRunner
                 modelWrite = Task.Run(() =>
                 {
                     var saved = _store.Artifacts.Put(s => ml.Model.Save(fitted, schema, s), "model");
-                    _store.SaveStage(new StageCacheEntry { Key = plan.TrainKey, Stage = StageKeys.Train, Output = saved, RunId = runId, CreatedAt = _clock.GetUtcNow() });
+                    Persist(new StageCacheEntry { Key = plan.TrainKey, Stage = StageKeys.Train, Output = saved, RunId = runId, CreatedAt = _clock.GetUtcNow() });
                     return saved;
                 });
                 stages.Add(new StageRecord(StageKeys.Train, plan.TrainKey, false, watch.Elapsed.TotalSeconds));
@@ -380,11 +399,11 @@ internal sealed class ExperimentRunner
             Report(plan.Index, plan.Count, plan.Trainer.Name, StageKeys.Evaluate, StageState.Finished, watch.Elapsed);
 
             var model = modelWrite.GetAwaiter().GetResult();
-            Stored(plan.FeaturizeKey);
-            Stored(plan.SplitKey);
+            var produced = Unsaved(plan.LoadKey, plan.FeaturizeKey, plan.SplitKey, plan.TrainKey);
 
             run = run with { Status = RunStatus.Finished, EndedAt = _clock.GetUtcNow(), Metrics = evaluation.Metrics, Model = model, Stages = Keyed(stages, plan) };
-            _store.SaveBatch(run, evaluation.Details, [evaluated]);
+            _store.SaveBatch(run, evaluation.Details, [.. produced, evaluated]);
+            MarkSaved(produced);
             return new RunOutcome(run, Cached: false, plan.Notes);
         }
         catch (Exception e)

@@ -16,6 +16,7 @@ internal sealed record VariantPlan
     public required TrainerDefinition Trainer { get; init; }
     public required IReadOnlyDictionary<string, string> Options { get; init; }
     public required int Seed { get; init; }
+    public required string LoadKey { get; init; }
     public required string FeaturizeKey { get; init; }
     public required string SplitKey { get; init; }
     public required string TrainKey { get; init; }
