@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Microsoft.AspNetCore.Html;
 using Microsoft.Data.Analysis;
 using Microsoft.DotNet.Interactive;
 using Microsoft.DotNet.Interactive.CSharp;
@@ -45,22 +44,28 @@ internal sealed partial class ExperimentHandlers(CSharpKernel csharp)
         var request = options.ToRequest("notebook", table);
 
         var progress = new LiveProgress(options.Name);
-        var display = args.Flag("--quiet") ? null : context.Display(new HtmlString(progress.Html()), HtmlFormatter.MimeType);
+        var quiet = args.Flag("--quiet");
+        // Published for the submitted command (not the directive's child command) with one display id, so
+        // every client, including stdio ones that follow the submission's token, sees it replaced in place.
+        var displayId = Guid.NewGuid().ToString("N");
+        if (!quiet)
+            context.Publish(new DisplayedValueProduced(progress.Html(), context.Command, [new FormattedValue(HtmlFormatter.MimeType, progress.Html())], displayId));
         // The engine trains on worker threads; this flow polls and redraws, so updates replace the display in place.
         var running = Task.Run(() => engine.Run(request, progress, context.CancellationToken));
         var shown = -1;
         while (!running.IsCompleted)
         {
             await Task.WhenAny(running, Task.Delay(ProgressInterval));
-            if (display is not null && progress.Version != shown)
+            if (!quiet && progress.Version != shown)
             {
                 shown = progress.Version;
-                display.Update(new HtmlString(progress.Html()));
+                UpdateProgress(context, displayId, progress.Html());
             }
         }
 
         var result = await running;
-        display?.Update(new HtmlString(progress.Html(done: true)));
+        if (!quiet)
+            UpdateProgress(context, displayId, progress.Html(done: true));
         var details = result.Best is { } best ? engine.Details(best.Run.Id) : null;
         Show(context, HtmlReport.Result(result, details), PlainText.Result(result));
         await SetAsync(args, "lastExperiment", result);
@@ -177,6 +182,9 @@ internal sealed partial class ExperimentHandlers(CSharpKernel csharp)
     private static void Show(KernelInvocationContext context, string html, string text) =>
         context.Publish(new DisplayedValueProduced(html, context.Command,
             [new FormattedValue(HtmlFormatter.MimeType, html), new FormattedValue(PlainTextFormatter.MimeType, text)]));
+
+    private static void UpdateProgress(KernelInvocationContext context, string displayId, string html) =>
+        context.Publish(new DisplayedValueUpdated(html, displayId, context.Command, [new FormattedValue(HtmlFormatter.MimeType, html)]));
 
     private static string? BestOf(IReadOnlyList<Run> runs, string? metric)
     {
