@@ -10,6 +10,7 @@ public static class CliApp
     {
         var root = new RootCommand("mlops: the ML lifecycle from notebooks and CI (experiments, tracking, stage cache).");
         root.Subcommands.Add(ExperimentCommand.Build(output, error));
+        root.Subcommands.Add(RunNotebookCommand.Build(output, error));
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {

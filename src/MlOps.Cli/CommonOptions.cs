@@ -19,11 +19,5 @@ internal static class CommonOptions
         Recursive = true,
     };
 
-    public static IRunStore OpenStore(string? location)
-    {
-        location ??= Environment.GetEnvironmentVariable("MLOPS_STORE") ?? ".mlops";
-        if (location.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase) || location.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase))
-            throw new MlOpsException($"The store '{location}' is a PostgreSQL server, which this version cannot use yet. Use a folder path (the embedded LiteDB store) for now.");
-        return LiteDbRunStore.Open(location);
-    }
+    public static IRunStore OpenStore(string? location) => LiteDbRunStore.Open(RunStoreLocation.Resolve(location));
 }

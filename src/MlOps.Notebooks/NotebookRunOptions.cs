@@ -23,6 +23,12 @@ public sealed class NotebookRunOptions
     /// </summary>
     public IReadOnlyList<string> ExtensionAssemblies { get; init; } = [];
 
+    /// <summary>
+    /// NuGet package ids whose extensions are loaded through <see cref="Extensions"/> or <see cref="ExtensionAssemblies"/>:
+    /// a cell's `#r "nuget: Id..."` for them (and every `#i "nuget:..."` source line) counts as already done.
+    /// </summary>
+    public IReadOnlyList<string> PreloadedPackages { get; init; } = [];
+
     /// <summary>Called when each code cell starts and ends.</summary>
     public IProgress<CellProgress>? Progress { get; init; }
 

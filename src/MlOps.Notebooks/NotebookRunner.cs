@@ -98,7 +98,7 @@ public sealed class NotebookRunner
 
                 options.Progress?.Report(new CellProgress(index, n + 1, codeCells.Length, null, 0, null));
                 var cellClock = Stopwatch.StartNew();
-                var (outputs, cellError) = await RunCellAsync(kernel, cell, source, ++executionCount, cancellationToken);
+                var (outputs, cellError) = await RunCellAsync(kernel, cell, PreloadedPackages.Neutralize(source, options.PreloadedPackages), ++executionCount, cancellationToken);
                 var seconds = cellClock.Elapsed.TotalSeconds;
                 firstCellSeconds ??= clock.Elapsed.TotalSeconds;
 

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using System.Text.Json.Nodes;
 using MlOps.Pipeline;
 
@@ -41,32 +40,27 @@ internal static class RunVerb
         };
         verb.SetAction(parse => ExperimentCommand.Guarded(parse, output, error, engine =>
         {
-            var p = parse.GetValue(parameters) is { } file ? ParamSet.Load(file) : new ParamSet();
-            var fromOptions = new Dictionary<string, string?>
-            {
-                ["data.path"] = parse.GetValue(data),
-                ["featurize.label"] = parse.GetValue(label),
-                ["featurize.features"] = parse.GetValue(features),
-                ["featurize.categorical"] = parse.GetValue(categorical),
-                ["featurize.filter"] = parse.GetValue(filter),
-                ["train.trainer"] = parse.GetValue(trainer),
-                ["train.task"] = parse.GetValue(task),
-                ["split.by"] = parse.GetValue(splitBy),
-                ["split.test_fraction"] = parse.GetValue(testFraction)?.ToString(CultureInfo.InvariantCulture),
-                ["seed"] = parse.GetValue(seed)?.ToString(CultureInfo.InvariantCulture),
-                ["evaluate.feature_importance"] = parse.GetValue(importance) ? "true" : null,
-            };
-            p = p.WithAll(fromOptions.Where(kv => kv.Value is not null).Select(kv => KeyValuePair.Create(kv.Key, kv.Value!)));
-            var json = parse.GetValue(CommonOptions.Json);
-            var request = new ExperimentRequest
+            var options = new RunOptions
             {
                 Name = parse.GetValue(name)!,
-                Params = p,
+                Data = parse.GetValue(data),
+                Label = parse.GetValue(label),
+                Features = parse.GetValue(features),
+                Categorical = parse.GetValue(categorical),
+                Filter = parse.GetValue(filter),
+                Trainer = parse.GetValue(trainer),
+                Task = parse.GetValue(task),
+                SplitBy = parse.GetValue(splitBy),
+                TestFraction = parse.GetValue(testFraction),
+                Seed = parse.GetValue(seed),
+                ParamsFile = parse.GetValue(parameters),
                 Sets = parse.GetValue(set) ?? [],
                 Force = parse.GetValue(force),
-                MaxParallel = parse.GetValue(parallel) ?? Environment.ProcessorCount,
-                Source = "cli",
+                FeatureImportance = parse.GetValue(importance),
+                Parallel = parse.GetValue(parallel),
             };
+            var json = parse.GetValue(CommonOptions.Json);
+            var request = options.ToRequest("cli");
             var progress = parse.GetValue(quiet) ? null : new ConsoleProgress(error);
             var result = engine.Run(request, progress);
             if (json)

@@ -1,7 +1,7 @@
 namespace MlOps.Training;
 
 /// <summary>"Did you mean ...?" for mistyped trainer and option names.</summary>
-internal static class NameSuggestion
+public static class NameSuggestion
 {
     /// <summary>Lower case without separators, so numberOfTrees, NumberOfTrees and number_of_trees are one name.</summary>
     public static string Key(string name)

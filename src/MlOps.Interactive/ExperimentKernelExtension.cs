@@ -1,0 +1,103 @@
+using Microsoft.DotNet.Interactive;
+using Microsoft.DotNet.Interactive.CSharp;
+using Microsoft.DotNet.Interactive.Directives;
+using MlOps.Interactive.Commands;
+using MlOps.Pipeline;
+using MlOps.Storage.LiteDb;
+using MlOps.Tracking;
+using MlOps.Training;
+
+namespace MlOps.Interactive;
+
+/// <summary>
+/// Adds `#!experiment run|list|show|compare|export|import` to the C# kernel. dotnet-interactive creates it from the
+/// package's interactive-extensions/dotnet folder; `mlops run` loads it in-process.
+/// </summary>
+public sealed class ExperimentKernelExtension : IKernelExtension
+{
+    public Task OnLoadAsync(Kernel kernel)
+    {
+        // dotnet-interactive passes the root CompositeKernel; the directive belongs on its C# child.
+        var csharp = kernel as CSharpKernel
+            ?? kernel.FindKernelByName("csharp") as CSharpKernel
+            ?? throw new InvalidOperationException("#!experiment needs a C# kernel named 'csharp'. Load MlOps.Interactive in a .NET Interactive session with C#.");
+
+        // Results are handed to the next cell as typed variables, and --data takes a DataFrame or IDataView
+        // variable: the script must know those types (in the runner nothing else brings them in).
+        csharp.AddAssemblyReferences(new[]
+        {
+            typeof(Experiments).Assembly, typeof(Microsoft.Data.Analysis.DataFrame).Assembly,
+            typeof(Microsoft.ML.IDataView).Assembly, typeof(Microsoft.ML.MLContext).Assembly,
+        }.Select(a => a.Location).Where(l => l.Length > 0).Distinct());
+
+        var handlers = new ExperimentHandlers(csharp);
+        var subcommands = ExperimentSyntax.Subcommands.ToDictionary(s => s.Name, Declare);
+        var root = new KernelActionDirective(ExperimentSyntax.Directive, "Run, browse, compare and share ML.NET experiments (the options of `mlops experiment`).")
+        {
+            Subcommands = subcommands.Values.ToList(),
+        };
+        csharp.KernelInfo.SupportedDirectives.Add(root);
+        csharp.AddDirective<ExperimentRunCommand>(subcommands["run"], handlers.RunAsync);
+        csharp.AddDirective<ExperimentListCommand>(subcommands["list"], handlers.ListAsync);
+        csharp.AddDirective<ExperimentShowCommand>(subcommands["show"], handlers.ShowAsync);
+        csharp.AddDirective<ExperimentCompareCommand>(subcommands["compare"], handlers.CompareAsync);
+        csharp.AddDirective<ExperimentExportCommand>(subcommands["export"], handlers.ExportAsync);
+        csharp.AddDirective<ExperimentImportCommand>(subcommands["import"], handlers.ImportAsync);
+        return Task.CompletedTask;
+    }
+
+    private static KernelActionDirective Declare(SubcommandSpec spec)
+    {
+        var directive = new KernelActionDirective(spec.Name, spec.Description);
+        foreach (var option in spec.AllOptions)
+        {
+            var parameter = new KernelDirectiveParameter(option.Name, option.Description)
+            {
+                Flag = option.Flag,
+                Required = option.Required,
+                AllowImplicitName = option.Positional,
+                // More than one is read by DirectiveLine; the kernel's parser would reject the second one.
+                MaxOccurrences = option.Repeatable ? 100 : 1,
+            };
+            switch (option.Name)
+            {
+                case "--trainer":
+                    parameter.AddCompletions(TrainerNames);
+                    break;
+                case "--task":
+                    parameter.AddCompletions(() => Enum.GetValues<MlTask>().Select(t => t.ToName()));
+                    break;
+                case "--name":
+                    parameter.AddCompletions(ExperimentNames);
+                    break;
+                case "--status":
+                    parameter.AddCompletions(() => ["running", "finished", "failed"]);
+                    break;
+            }
+
+            directive.Parameters.Add(parameter);
+        }
+
+        return directive;
+    }
+
+    internal static IEnumerable<string> TrainerNames() =>
+        Enum.GetValues<MlTask>().SelectMany(TrainerCatalog.Names).Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal).Prepend("auto");
+
+    /// <summary>Experiments in the default store; none when it cannot be opened (completion must never fail the editor).</summary>
+    internal static IEnumerable<string> ExperimentNames()
+    {
+        try
+        {
+            var location = RunStoreLocation.Resolve(null);
+            if (!Directory.Exists(location))
+                return [];
+            using var store = LiteDbRunStore.Open(location);
+            return store.ListExperiments().Select(e => e.Name).ToList();
+        }
+        catch (Exception e) when (e is MlOpsException or IOException or UnauthorizedAccessException or LiteDB.LiteException)
+        {
+            return [];
+        }
+    }
+}

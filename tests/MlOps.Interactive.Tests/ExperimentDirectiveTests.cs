@@ -1,0 +1,174 @@
+using Microsoft.DotNet.Interactive;
+using Microsoft.DotNet.Interactive.Commands;
+using Microsoft.DotNet.Interactive.Events;
+using static MlOps.Interactive.Tests.KernelSession;
+
+namespace MlOps.Interactive.Tests;
+
+/// <summary>#!experiment in the runner's in-process kernel: options, rendered MIME types, values for the next cell, errors.</summary>
+public sealed class ExperimentDirectiveTests : IDisposable
+{
+    private readonly KernelSession _session = new();
+
+    public void Dispose() => _session.Dispose();
+
+    [Fact]
+    public async Task Run_renders_an_html_table_with_svg_charts_and_a_text_twin_and_sets_lastExperiment()
+    {
+        var result = await _session.SubmitAsync(_session.RunLine());
+
+        AssertSucceeded(result);
+        var html = Displayed(result).Where(v => v.MimeType == "text/html").Select(v => v.Value).ToList();
+        var report = Assert.Single(html, h => h.Contains("mlops-experiment"));
+        Assert.Contains("<table class=\"mlops-runs\"", report);
+        Assert.Contains("★", report);
+        Assert.Contains("<svg", report);
+        Assert.Contains("ROC", report);
+        Assert.Contains("Confusion matrix", report);
+        Assert.DoesNotContain("<script", report);
+        Assert.Contains(Displayed(result), v => v.MimeType == "text/plain" && v.Value.Contains("experiment uc1: 1 run(s)"));
+        // Live progress: shown first, then updated in place (same display id) until it says done.
+        var progress = result.Events.OfType<DisplayedValueProduced>().First();
+        Assert.Contains("mlops-progress", progress.FormattedValues.Single().Value);
+        var updates = result.Events.OfType<DisplayedValueUpdated>().Where(u => u.ValueId == progress.ValueId).ToList();
+        Assert.NotEmpty(updates);
+        Assert.Contains("done, 1 of 1 run(s) finished", updates[^1].FormattedValues.Single().Value);
+
+        var next = await _session.SubmitAsync("lastExperiment.Best.Run.Metrics[\"auc\"] > 0.8");
+        AssertSucceeded(next);
+        Assert.Equal("True", ReturnedText(next));
+    }
+
+    [Fact]
+    public async Task Repeated_set_options_sweep_and_the_sweep_chart_and_var_name_are_used()
+    {
+        var result = await _session.SubmitAsync(_session.RunLine("sweep", "--set train.numberOfTrees=5,20 --set train.numberOfLeaves=4 --var sweep --quiet"));
+
+        AssertSucceeded(result);
+        var report = Displayed(result).Single(v => v.MimeType == "text/html").Value;
+        Assert.Contains("auc per train.numberOfTrees", report);
+        var next = await _session.SubmitAsync("sweep.Runs.Select(r => r.Run.Params[\"train.numberOfLeaves\"] + \"/\" + r.Run.Params[\"train.numberOfTrees\"]).OrderBy(x => x).Aggregate((a, b) => a + \",\" + b)");
+        AssertSucceeded(next);
+        Assert.Equal("4/20,4/5", ReturnedText(next));
+    }
+
+    [Fact]
+    public async Task Data_may_be_a_csharp_DataFrame_variable()
+    {
+        AssertSucceeded(await _session.SubmitAsync(
+            $"var frame = Microsoft.Data.Analysis.DataFrame.LoadCsv(@\"{Cwur}\", numRows: 1000);"));
+
+        var result = await _session.SubmitAsync(
+            $"#!experiment run --name frame --data frame --filter \"world_rank <= 100\" --label \"world_rank < 50\" --features publications,citations,alumni_employment --trainer FastTree --store \"{_session.Store}\" --quiet");
+
+        AssertSucceeded(result);
+        var next = await _session.SubmitAsync("lastExperiment.Runs[0].Run.Data.Rows");
+        AssertSucceeded(next);
+        Assert.Equal("1000", ReturnedText(next));
+    }
+
+    [Fact]
+    public async Task List_show_and_compare_render_the_store_and_set_variables()
+    {
+        AssertSucceeded(await _session.SubmitAsync(_session.RunLine("cmp", "--set train.numberOfTrees=5,20 --quiet")));
+        var ids = await _session.SubmitAsync("string.Join(\" \", lastExperiment.Runs.Select(r => r.Run.Id))");
+        var runIds = ReturnedText(ids)!.Split(' ');
+
+        var list = await _session.SubmitAsync($"#!experiment list --name cmp --sort auc --store \"{_session.Store}\"");
+        AssertSucceeded(list);
+        Assert.Contains("<table class=\"mlops-runs\"", Displayed(list).Single(v => v.MimeType == "text/html").Value);
+        Assert.Equal("2", ReturnedText(await _session.SubmitAsync("lastRuns.Count")));
+
+        var show = await _session.SubmitAsync($"#!experiment show {runIds[0][..8]} --store \"{_session.Store}\"");
+        AssertSucceeded(show);
+        Assert.Contains("<svg", Displayed(show).Single(v => v.MimeType == "text/html").Value);
+        Assert.Equal(runIds[0], ReturnedText(await _session.SubmitAsync("lastRun.Id")));
+
+        var compare = await _session.SubmitAsync($"#!experiment compare {runIds[0]} {runIds[1]} --store \"{_session.Store}\"");
+        AssertSucceeded(compare);
+        var view = Displayed(compare).Single(v => v.MimeType == "text/html").Value;
+        Assert.Contains("train.numberOfTrees", view);
+        Assert.Contains("ROC curves", view);
+        Assert.Equal("2", ReturnedText(await _session.SubmitAsync("lastComparison.RunIds.Count")));
+    }
+
+    [Fact]
+    public async Task Export_and_import_move_a_run_to_another_store()
+    {
+        AssertSucceeded(await _session.SubmitAsync(_session.RunLine("share", "--quiet")));
+        var id = ReturnedText(await _session.SubmitAsync("lastExperiment.Runs[0].Run.Id"))!;
+        var file = Path.Combine(_session.Directory, "run.mlrun");
+        var other = Path.Combine(_session.Directory, "colleague");
+
+        AssertSucceeded(await _session.SubmitAsync($"#!experiment export {id} --out \"{file}\" --store \"{_session.Store}\""));
+        var imported = await _session.SubmitAsync($"#!experiment import \"{file}\" --store \"{other}\"");
+
+        AssertSucceeded(imported);
+        Assert.Contains(Displayed(imported), v => v.MimeType == "text/plain" && v.Value.Contains($"Imported run {id}"));
+    }
+
+    [Fact]
+    public async Task A_missing_required_option_fails_the_cell_with_the_parser_message()
+    {
+        var result = await _session.SubmitAsync($"#!experiment run --data x.csv --store \"{_session.Store}\"");
+
+        Assert.Contains("Missing required parameter '--name'", Failure(result));
+    }
+
+    [Fact]
+    public async Task An_unknown_option_fails_the_cell_naming_it_and_the_valid_ones()
+    {
+        var result = await _session.SubmitAsync($"#!experiment run --name x --trainr FastTree --store \"{_session.Store}\"");
+
+        var message = Failure(result);
+        Assert.NotNull(message);
+        Assert.Contains("no option '--trainr'", message);
+        Assert.Contains("did you mean --trainer?", message);
+    }
+
+    [Fact]
+    public async Task A_wrong_typed_value_fails_the_cell()
+    {
+        var result = await _session.SubmitAsync($"#!experiment run --name x --seed abc --store \"{_session.Store}\"");
+
+        Assert.Contains("--seed takes an integer, not 'abc'", Failure(result));
+    }
+
+    [Fact]
+    public async Task An_unknown_trainer_fails_the_cell_with_the_engine_message_and_no_variable()
+    {
+        var result = await _session.SubmitAsync(_session.RunLine("bad", "--trainer FastTre --quiet").Replace("--trainer FastTree ", ""));
+
+        var message = Failure(result);
+        Assert.NotNull(message);
+        Assert.Contains("Unknown binary trainer 'FastTre'", message);
+        Assert.Contains("Did you mean FastTree?", message);
+        var next = await _session.SubmitAsync("lastExperiment");
+        Assert.NotNull(Failure(next));
+    }
+
+    [Fact]
+    public async Task Trainer_completions_list_the_catalog_and_auto()
+    {
+        const string code = "#!experiment run --trainer ";
+
+        var result = await _session.Kernel.SendAsync(new RequestCompletions(code, new LinePosition(0, code.Length)));
+
+        var names = result.Events.OfType<CompletionsProduced>().Single().Completions.Select(c => c.DisplayText).ToList();
+        Assert.Contains("auto", names);
+        Assert.Contains("FastTree", names);
+        Assert.Contains("LightGbm", names);
+        Assert.Contains("SdcaMaximumEntropy", names);
+    }
+
+    [Fact]
+    public async Task Subcommand_completions_list_every_verb()
+    {
+        const string code = "#!experiment ";
+
+        var result = await _session.Kernel.SendAsync(new RequestCompletions(code, new LinePosition(0, code.Length)));
+
+        var names = result.Events.OfType<CompletionsProduced>().Single().Completions.Select(c => c.DisplayText).ToHashSet();
+        Assert.Superset(names, new HashSet<string> { "run", "list", "show", "compare", "export", "import" });
+    }
+}

@@ -1,0 +1,86 @@
+using System.Text.Json.Nodes;
+using MlOps.Cli;
+using static MlOps.Interactive.Tests.Notebooks;
+
+namespace MlOps.Interactive.Tests;
+
+/// <summary>`mlops run NOTEBOOK`: the headless runner with #!experiment built in, and its --json contract.</summary>
+public sealed class RunNotebookTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("mlops-run-").FullName;
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
+    }
+
+    private static (int Exit, JsonObject Json, string Err) Mlops(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var exit = CliApp.Run(args, output, error);
+        return (exit, JsonNode.Parse(output.ToString())!.AsObject(), error.ToString());
+    }
+
+    [Fact]
+    public void A_notebook_using_experiment_on_the_rankings_data_runs_green_with_the_json_contract()
+    {
+        var notebook = Write(_directory, "uc1.ipynb",
+            "#i \"nuget: /some/local/feed\"\n#r \"nuget: MlOps.Interactive, 0.1.0\"",
+            "// parameters\nvar maxRank = 100;",
+            $"#!experiment run --name uc1 --data \"{KernelSession.Cwur}\" --filter \"world_rank <= 100\" --label \"world_rank < 50\" --split-by year --trainer FastTree",
+            "lastExperiment.Best.Run.Metrics[\"auc\"] > 0.8 && maxRank == 50");
+        var output = Path.Combine(_directory, "out.ipynb");
+        var report = Path.Combine(_directory, "junit.xml");
+
+        var (exit, json, err) = Mlops("run", notebook, "--output", output, "--report", report, "--json", "--param", "maxRank=50");
+
+        Assert.True(exit == 0, err + json);
+        Assert.Equal("succeeded", (string?)json["status"]);
+        Assert.Equal(Path.GetFullPath(notebook), (string?)json["notebook"]);
+        Assert.Equal(output, (string?)json["output"]);
+        Assert.Null(json["failedCell"]);
+        Assert.Null(json["error"]);
+        var cells = json["cells"]!.AsArray();
+        Assert.Equal(5, cells.Count); // four cells and the injected parameters cell
+        Assert.All(cells, c => Assert.Equal("succeeded", (string?)c!["status"]));
+        Assert.All(cells, c => Assert.True(c!["seconds"]!.GetValue<double>() >= 0));
+        Assert.Contains("cell 3/", err);
+        var experiment = Outputs(output, 3);
+        Assert.Contains(experiment, o => ((string?)o!["data"]?["text/html"])?.Contains("<svg") == true);
+        Assert.Contains("True", Outputs(output, 4)[0]!["data"]!["text/plain"]!.ToString());
+        Assert.True(File.Exists(report));
+    }
+
+    [Fact]
+    public void A_failing_cell_fails_the_run_with_its_error_and_skips_the_later_cells()
+    {
+        var notebook = Write(_directory, "bad.ipynb",
+            "var x = 1;",
+            "#!experiment run --name bad --data missing.csv --label y",
+            "var y = 2;");
+
+        var (exit, json, err) = Mlops("run", notebook, "--json");
+
+        Assert.Equal(1, exit);
+        Assert.Equal("failed", (string?)json["status"]);
+        Assert.Equal(1, (int?)json["failedCell"]);
+        Assert.Contains("missing.csv", (string?)json["error"]);
+        var cells = json["cells"]!.AsArray();
+        Assert.Equal(["succeeded", "failed", "skipped"], cells.Select(c => (string?)c!["status"]));
+        Assert.Contains("cell 1 failed", err);
+        var output = (string)json["output"]!;
+        Assert.Contains(Outputs(output, 1), o => (string?)o!["output_type"] == "error");
+        Assert.Empty(Outputs(output, 2));
+    }
+
+    [Fact]
+    public void A_notebook_that_does_not_exist_exits_1_with_the_json_error()
+    {
+        var (exit, json, _) = Mlops("run", Path.Combine(_directory, "nope.ipynb"), "--json");
+
+        Assert.Equal(1, exit);
+        Assert.Equal("failed", (string?)json["status"]);
+        Assert.NotNull((string?)json["error"]);
+    }
+}
