@@ -1,7 +1,9 @@
+using Microsoft.DotNet.Interactive.Formatting;
 using Microsoft.DotNet.Interactive;
 using Microsoft.DotNet.Interactive.CSharp;
 using Microsoft.DotNet.Interactive.Directives;
 using MlOps.Interactive.Commands;
+using MlOps.Interactive.Rendering;
 using MlOps.Pipeline;
 using MlOps.Storage.LiteDb;
 using MlOps.Tracking;
@@ -26,9 +28,13 @@ public sealed class ExperimentKernelExtension : IKernelExtension
         // variable: the script must know those types (in the runner nothing else brings them in).
         csharp.AddAssemblyReferences(new[]
         {
-            typeof(Experiments).Assembly, typeof(Microsoft.Data.Analysis.DataFrame).Assembly,
+            typeof(Experiments).Assembly, typeof(LiteDbRunStore).Assembly, typeof(Microsoft.Data.Analysis.DataFrame).Assembly,
             typeof(Microsoft.ML.IDataView).Assembly, typeof(Microsoft.ML.MLContext).Assembly,
         }.Select(a => a.Location).Where(l => l.Length > 0).Distinct());
+
+        // Values reaching C# code render as they did in the directive's output when displayed again.
+        Formatter.Register<ExperimentResult>((result, writer) => writer.Write(HtmlReport.Result(result, null)), HtmlFormatter.MimeType);
+        Formatter.Register<RunComparison>((comparison, writer) => writer.Write(HtmlReport.Comparison(comparison)), HtmlFormatter.MimeType);
 
         var handlers = new ExperimentHandlers(csharp);
         var subcommands = ExperimentSyntax.Subcommands.ToDictionary(s => s.Name, Declare);

@@ -155,10 +155,14 @@ internal sealed class ExperimentRunner
         // validate: the parameters against the schema, before any expensive work.
         var spec = FeaturizeSpec.From(p, source.Name);
         var splitSpec = SplitSpec.From(p);
-        Timed(index, count, trainerName, StageKeys.Validate, stages, () => (object?)null, _ => false,
-            () => { Validate(spec, fingerprint, source); return new object(); });
-
         var codeHash = _request.Code?.CodeHash ?? "";
+        var validateKey = StageKeys.ForValidate(loadKey, p, codeHash);
+        Timed(index, count, trainerName, StageKeys.Validate, stages, () => Cached(validateKey, needsOutput: false), e => e is not null, () =>
+        {
+            Validate(spec, fingerprint, source);
+            return Persist(new StageCacheEntry { Key = validateKey, Stage = StageKeys.Validate, CreatedAt = _clock.GetUtcNow() });
+        });
+
         var featurizeKey = StageKeys.ForFeaturize(loadKey, p, source.Name, codeHash);
         var featurizeEntry = Timed(index, count, trainerName, StageKeys.Featurize, stages, () => Cached(featurizeKey), e => e is not null,
             () => Memo("featurize:" + featurizeKey, () => RunFeaturize(featurizeKey, spec, source, loadKey)).Entry);
@@ -190,7 +194,7 @@ internal sealed class ExperimentRunner
             {
                 Index = index, Count = count, Params = p.With("train.trainer", trainer.Name).With("train.task", task.ToName()),
                 Task = task, Trainer = trainer, Options = normalized, Seed = seed,
-                LoadKey = loadKey, FeaturizeKey = featurizeKey, SplitKey = splitKey, TrainKey = trainKey, EvaluateKey = StageKeys.ForEvaluate(trainKey, p),
+                LoadKey = loadKey, ValidateKey = validateKey, FeaturizeKey = featurizeKey, SplitKey = splitKey, TrainKey = trainKey, EvaluateKey = StageKeys.ForEvaluate(trainKey, p),
                 PreparedStages = stages, Data = fingerprint, FeaturizerArtifact = featurizerRef, Featurizer = fitted, Notes = notes,
                 StartedAt = started, AutoGroup = auto ? $"auto-{index + 1}" : null,
             };
@@ -399,7 +403,7 @@ internal sealed class ExperimentRunner
             Report(plan.Index, plan.Count, plan.Trainer.Name, StageKeys.Evaluate, StageState.Finished, watch.Elapsed);
 
             var model = modelWrite.GetAwaiter().GetResult();
-            var produced = Unsaved(plan.LoadKey, plan.FeaturizeKey, plan.SplitKey, plan.TrainKey);
+            var produced = Unsaved(plan.LoadKey, plan.ValidateKey, plan.FeaturizeKey, plan.SplitKey, plan.TrainKey);
 
             run = run with { Status = RunStatus.Finished, EndedAt = _clock.GetUtcNow(), Metrics = evaluation.Metrics, Model = model, Stages = Keyed(stages, plan) };
             _store.SaveBatch(run, evaluation.Details, [.. produced, evaluated]);
@@ -424,6 +428,8 @@ internal sealed class ExperimentRunner
         {
             Key = s.Name switch
             {
+                StageKeys.Load => plan.LoadKey,
+                StageKeys.Validate => plan.ValidateKey,
                 StageKeys.Featurize => plan.FeaturizeKey,
                 StageKeys.Split => plan.SplitKey,
                 _ => "",
@@ -470,14 +476,15 @@ internal sealed class ExperimentRunner
     {
         Report(plan.Index, plan.Count, plan.Trainer.Name, StageKeys.Train, StageState.Cached, TimeSpan.Zero);
         Report(plan.Index, plan.Count, plan.Trainer.Name, StageKeys.Evaluate, StageState.Cached, TimeSpan.Zero);
+        var stages = plan.PreparedStages.Append(new StageRecord(StageKeys.Train, plan.TrainKey, true, 0))
+            .Append(new StageRecord(StageKeys.Evaluate, plan.EvaluateKey, true, 0)).ToList();
         var producer = evaluateEntry.RunId.Length > 0 ? _store.FindRun(evaluateEntry.RunId) : null;
         if (producer is { Status: RunStatus.Finished } && producer.Experiment == _request.Name)
-            return new RunOutcome(producer, Cached: true, plan.Notes);
+            // The stored run keeps the stages as they ran; the outcome shows this invocation's (all reused).
+            return new RunOutcome(producer with { Stages = Keyed(stages, plan) }, Cached: true, plan.Notes);
 
         var metrics = evaluateEntry.Facts.Where(f => f.Key.StartsWith("metric.", StringComparison.Ordinal))
             .ToDictionary(f => f.Key["metric.".Length..], f => double.Parse(f.Value, CultureInfo.InvariantCulture));
-        var stages = plan.PreparedStages.Append(new StageRecord(StageKeys.Train, plan.TrainKey, true, 0))
-            .Append(new StageRecord(StageKeys.Evaluate, plan.EvaluateKey, true, 0)).ToList();
         var run = NewRun(plan) with
         {
             Status = RunStatus.Finished, EndedAt = _clock.GetUtcNow(), Metrics = metrics, Model = trainEntry.Output,

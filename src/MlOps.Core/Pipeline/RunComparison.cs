@@ -15,8 +15,8 @@ public sealed record RunComparison(
 {
     internal static RunComparison Of(IReadOnlyList<Run> runs, IReadOnlyList<RunDetails?> details, bool allParams)
     {
-        IEnumerable<KeyValuePair<string, string>> ParamsOf(Run r) =>
-            r.Params.Append(KeyValuePair.Create("trainer", r.Trainer));
+        // Runs record their trainer as the train.trainer parameter, so it is compared like any other.
+        IEnumerable<KeyValuePair<string, string>> ParamsOf(Run r) => r.Params;
         var paramKeys = runs.SelectMany(ParamsOf).Select(kv => kv.Key).Distinct().Order(StringComparer.Ordinal);
         var parameters = new SortedDictionary<string, IReadOnlyList<string?>>(StringComparer.Ordinal);
         foreach (var key in paramKeys)

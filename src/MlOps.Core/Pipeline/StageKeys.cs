@@ -13,6 +13,10 @@ internal static class StageKeys
 
     public static string ForLoad(string dataHash) => ContentHash.Combine("load/v1", dataHash).Hex;
 
+    /// <summary>Validation checks the parameters against the data's schema: it passes again for the same pair.</summary>
+    public static string ForValidate(string loadKey, ParamSet p, string codeHash) =>
+        ContentHash.Combine("validate/v1", loadKey, p.Canonical("featurize", "split"), codeHash).Hex;
+
     public static string ForFeaturize(string loadKey, ParamSet p, string dataName, string codeHash) =>
         ContentHash.Combine("featurize/v1", loadKey, dataName, p.Canonical("featurize", "split.by", "train.task"), codeHash).Hex;
 

@@ -17,6 +17,7 @@ internal sealed record VariantPlan
     public required IReadOnlyDictionary<string, string> Options { get; init; }
     public required int Seed { get; init; }
     public required string LoadKey { get; init; }
+    public required string ValidateKey { get; init; }
     public required string FeaturizeKey { get; init; }
     public required string SplitKey { get; init; }
     public required string TrainKey { get; init; }
