@@ -109,6 +109,9 @@ internal static class TrackingBench
 
     private static double Time(Action action)
     {
+        // Start every measurement from the same heap state, so one side does not pay for the other's garbage.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
         var watch = Stopwatch.StartNew();
         action();
         return watch.Elapsed.TotalSeconds;
