@@ -9,14 +9,15 @@ namespace MlOps.Pipeline;
 /// </summary>
 internal sealed record DataSource(string Name, string Hash, Func<Table> Load, string Description)
 {
-    public static DataSource FromParams(ParamSet p)
+    /// <param name="hashFile">How a file's content hash is obtained (the runner remembers big files' hashes).</param>
+    public static DataSource FromParams(ParamSet p, Func<string, string> hashFile)
     {
         var path = p.GetString("data.path");
         if (path.Length == 0)
             throw new MlOpsException("No data given. Point --data at a CSV file or a folder of CSVs (or set data.path in the params file).");
         var file = p.GetString("data.file") is { Length: > 0 } f ? f : null;
         var files = TableLoader.Files(path, file);
-        var hash = ContentHash.Combine(files.SelectMany(x => new[] { Path.GetFileName(x), ContentHash.OfFile(x).Hex }).ToArray()).Hex;
+        var hash = ContentHash.Combine(files.SelectMany(x => new[] { Path.GetFileName(x), hashFile(x) }).ToArray()).Hex;
         var name = files.Count == 1 ? Path.GetFileNameWithoutExtension(files[0]) : Path.GetFileName(Path.TrimEndingDirectorySeparator(path));
         return new DataSource(name, hash, () => TableLoader.Load(path, file), files.Count == 1 ? files[0] : path);
     }

@@ -141,7 +141,7 @@ internal sealed class ExperimentRunner
 
         var source = _request.Data is { } table
             ? Memo("source:table", () => DataSource.FromTable(table))
-            : Memo("source:" + p.GetString("data.path") + "|" + p.GetString("data.file"), () => DataSource.FromParams(p));
+            : Memo("source:" + p.GetString("data.path") + "|" + p.GetString("data.file"), () => DataSource.FromParams(p, HashFile));
 
         // load: cached when its facts (rows, schema) are known; the table itself is read only if a later stage needs it.
         var loadKey = StageKeys.ForLoad(source.Hash);
@@ -217,6 +217,28 @@ internal sealed class ExperimentRunner
         stages.Add(new StageRecord(stage, "", false, watch.Elapsed.TotalSeconds));
         Report(index, count, trainer, stage, StageState.Finished, watch.Elapsed);
         return value;
+    }
+
+    // Files at least this big have their hash remembered by path, size and modification time (as DVC's state
+    // database and git's index do): re-hashing gigabytes on every run would dominate a cached re-run.
+    private const long RememberHashFrom = 8 << 20;
+
+    private string HashFile(string path)
+    {
+        var info = new FileInfo(path);
+        if (info.Length < RememberHashFrom)
+            return Hashing.ContentHash.OfFile(path).Hex;
+        var key = Hashing.ContentHash.Combine("file-hash/v1", info.FullName, info.Length.ToString(CultureInfo.InvariantCulture),
+            info.LastWriteTimeUtc.Ticks.ToString(CultureInfo.InvariantCulture)).Hex;
+        if (_store.FindStage(key) is { } known && known.Facts.TryGetValue("sha256", out var sha))
+            return sha;
+        sha = Hashing.ContentHash.OfFile(path).Hex;
+        _store.SaveStage(new StageCacheEntry
+        {
+            Key = key, Stage = "file-hash", CreatedAt = _clock.GetUtcNow(),
+            Facts = new Dictionary<string, string> { ["sha256"] = sha, ["path"] = info.FullName },
+        });
+        return sha;
     }
 
     private StageCacheEntry SaveLoadEntry(string key, Table table)

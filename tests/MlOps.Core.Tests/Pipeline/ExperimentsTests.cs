@@ -128,4 +128,40 @@ public sealed class ExperimentsTests : IDisposable
         Assert.Equal(["train.numberOfTrees"], comparison.Params.Keys);
         Assert.Equal(0, comparison.Deltas["auc"][0]);
     }
+
+    [Fact]
+    public void A_big_file_is_hashed_once_but_editing_it_still_invalidates_the_cache()
+    {
+        var csv = Path.Combine(_dir, "big.csv");
+        void Write(int rows)
+        {
+            var random = new Random(rows);
+            using var writer = new StreamWriter(csv);
+            writer.WriteLine("a,b,c,noise_text_padding_column,y");
+            for (var i = 0; i < rows; i++)
+            {
+                var a = random.NextDouble();
+                writer.WriteLine($"{a:0.000000},{random.NextDouble():0.000000},{random.NextDouble():0.000000},padding-padding-padding,{(a > 0.5 ? 1 : 0)}");
+            }
+        }
+        Write(160_000); // > 8 MiB: its hash is remembered by path, size and time
+        Assert.True(new FileInfo(csv).Length > 8 << 20);
+        var request = new ExperimentRequest
+        {
+            Name = "big",
+            Params = new ParamSet().With("data.path", csv).With("featurize.label", "y").With("featurize.features", "a,b,c")
+                .With("train.trainer", "FastTree").With("train.numberOfTrees", "2"),
+        };
+
+        var first = _engine.Run(request).Runs[0];
+        var again = _engine.Run(request).Runs[0];
+        Write(160_001);
+        var edited = _engine.Run(request).Runs[0];
+
+        Assert.Equal("finished", first.Status);
+        Assert.Equal("cached", again.Status);
+        Assert.Equal("finished", edited.Status);
+        Assert.NotEqual(first.Run.Data!.Sha256, edited.Run.Data!.Sha256);
+        Assert.Equal(160_001, edited.Run.Data.Rows);
+    }
 }
