@@ -4,13 +4,16 @@ return args.FirstOrDefault() switch
 {
     "store" => StoreBench.Run(args[1..]),
     "tracking" => TrackingBench.Run(args[1..]),
+    "coldstart" => ColdStartBench.Run(args[1..]),
+    "coldstart-bare" => ColdStartBench.Bare(),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: MlOps.Bench <store|tracking> [options]");
+    Console.Error.WriteLine("usage: MlOps.Bench <store|tracking|coldstart> [options]");
     Console.Error.WriteLine("  store                                               best run among 100k runs, write latency");
     Console.Error.WriteLine("  tracking [repetitions=5] [synthetic rows=1000000]   tracking overhead and cached re-run");
+    Console.Error.WriteLine("  coldstart [repetitions=7]                           mlops run on a one-cell notebook vs a bare kernel");
     return 2;
 }

@@ -83,4 +83,35 @@ public sealed class RunNotebookTests : IDisposable
         Assert.Equal("failed", (string?)json["status"]);
         Assert.NotNull((string?)json["error"]);
     }
+
+    [Fact]
+    public void Exp1_the_use_case_notebook_at_the_repo_root_runs_green_with_charts_in_its_record()
+    {
+        // A child process: the notebook reads $MLOPS_STORE, which must not leak into tests running beside this one.
+        var root = KernelSession.RepoRoot;
+        var output = Path.Combine(_directory, "exp1.executed.ipynb");
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "mlops.dll"), "run", Path.Combine(root, "exp1.ipynb"), "--output", output, "--json" },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["MLOPS_STORE"] = Path.Combine(_directory, "store");
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(5)));
+
+        Assert.True(process.ExitCode == 0, stderr.Result);
+        var json = JsonNode.Parse(stdout.Result)!.AsObject();
+        Assert.Equal("succeeded", (string?)json["status"]);
+        Assert.All(json["cells"]!.AsArray(), c => Assert.Equal("succeeded", (string?)c!["status"]));
+        var cells = JsonNode.Parse(File.ReadAllText(output))!["cells"]!.AsArray();
+        var html = string.Join("\n", cells.SelectMany(c => c!["outputs"]?.AsArray() ?? []).Select(o => o!["data"]?["text/html"]?.ToString() ?? ""));
+        Assert.Contains("<svg", html);
+        Assert.Contains("Confusion matrix", html);
+        var text = string.Join("\n", cells.SelectMany(c => c!["outputs"]?.AsArray() ?? []).Select(o => o!["data"]?["text/plain"]?.ToString() ?? ""));
+        Assert.Contains("Status: cached", text); // the re-run reused every stage
+        Assert.Contains("SameRunAsBefore: True", text);
+    }
 }
