@@ -30,6 +30,6 @@ public static partial class RegistryNames
     }
 
     /// <summary>Control characters shown as \uXXXX so an error message cannot garble the terminal.</summary>
-    internal static string Printable(string text) =>
+    public static string Printable(string text) =>
         string.Concat(text.Take(MaxLength + 8).Select(c => char.IsControl(c) ? $"\\u{(int)c:X4}" : c.ToString()));
 }
