@@ -8,9 +8,14 @@ public static class CliApp
 {
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
-        var root = new RootCommand("mlops: the ML lifecycle from notebooks and CI (experiments, tracking, stage cache).");
+        var root = new RootCommand("mlops: the ML lifecycle from notebooks and CI (experiments, tracking, stage cache, model registry).");
         root.Subcommands.Add(ExperimentCommand.Build(output, error));
         root.Subcommands.Add(RunNotebookCommand.Build(output, error));
+        root.Subcommands.Add(RegisterCommand.Build(output, error));
+        root.Subcommands.Add(PromoteCommand.Build(output, error));
+        root.Subcommands.Add(PromoteCommand.BuildRollback(output, error));
+        root.Subcommands.Add(ModelsCommand.Build(output, error));
+        root.Subcommands.Add(GateCommand.Build(output, error));
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {

@@ -11,7 +11,8 @@ namespace MlOps.Cli;
 /// </summary>
 internal static class JsonShapes
 {
-    private static readonly JsonSerializerOptions Options = new() { WriteIndented = true };
+    // Relaxed escaping keeps gate names such as "auc >= 0.95" readable in the output (still valid JSON).
+    private static readonly JsonSerializerOptions Options = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static string Write(JsonNode node) => node.ToJsonString(Options);
 

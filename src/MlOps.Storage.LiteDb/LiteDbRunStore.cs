@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using LiteDB;
 using MlOps.Hashing;
+using MlOps.Registry;
 using MlOps.Tracking;
 
 namespace MlOps.Storage.LiteDb;
@@ -12,7 +13,7 @@ namespace MlOps.Storage.LiteDb;
 /// than LiteDB's shared mode (named mutex), and needed anyway: direct mode alone does not stop a second process
 /// on Linux, where .NET maps LiteDB's FileShare.Read to a shared advisory lock.
 /// </summary>
-public sealed class LiteDbRunStore : IRunStore
+public sealed partial class LiteDbRunStore : IRunStore, IModelRegistryStore
 {
     /// <summary>Bumped when the document layout changes incompatibly; older code refuses newer files.</summary>
     public const int SchemaVersion = 1;
@@ -244,6 +245,7 @@ public sealed class LiteDbRunStore : IRunStore
         runs.EnsureIndex(RunBson.StartedField, "$." + RunBson.StartedField);
         foreach (var index in db.GetCollection("$indexes").Find(Query.EQ("collection", RunsCollection)))
             _metricIndexes.Add(index["name"].AsString);
+        InitializeRegistry(db);
     });
 
     private static void Collect(IEnumerable<BsonDocument> docs, RunQuery query, int limit, List<Run> result)

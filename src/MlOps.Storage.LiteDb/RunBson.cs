@@ -155,28 +155,28 @@ internal static class RunBson
     };
 
     // Stored as UTC ticks (sortable, exact) plus the original offset so the value round-trips unchanged.
-    private static DateTimeOffset Time(BsonValue utcTicks, BsonValue offsetMinutes)
+    internal static DateTimeOffset Time(BsonValue utcTicks, BsonValue offsetMinutes)
     {
         var offset = TimeSpan.FromMinutes(offsetMinutes.AsInt32);
         return new DateTimeOffset(utcTicks.AsInt64 + offset.Ticks, offset);
     }
 
-    private static BsonArray Pairs(IReadOnlyDictionary<string, string> map) =>
+    internal static BsonArray Pairs(IReadOnlyDictionary<string, string> map) =>
         new(map.Select(p => new BsonDocument { ["k"] = p.Key, ["v"] = p.Value }));
 
-    private static Dictionary<string, string> FromPairs(BsonValue pairs) =>
+    internal static Dictionary<string, string> FromPairs(BsonValue pairs) =>
         pairs.AsArray.ToDictionary(p => p["k"].AsString, p => p["v"].AsString);
 
-    private static BsonArray Columns(IReadOnlyList<SchemaColumn> columns) =>
+    internal static BsonArray Columns(IReadOnlyList<SchemaColumn> columns) =>
         new(columns.Select(c => new BsonDocument { ["name"] = c.Name, ["type"] = c.Type }));
 
-    private static List<SchemaColumn> FromColumns(BsonValue columns) =>
+    internal static List<SchemaColumn> FromColumns(BsonValue columns) =>
         columns.AsArray.Select(c => new SchemaColumn(c["name"].AsString, c["type"].AsString)).ToList();
 
-    private static BsonDocument Artifact(ArtifactRef artifact) =>
+    internal static BsonDocument Artifact(ArtifactRef artifact) =>
         new() { ["sha"] = artifact.Sha256, ["bytes"] = artifact.Bytes, ["kind"] = artifact.Kind };
 
-    private static ArtifactRef FromArtifact(BsonValue doc) => new(doc["sha"].AsString, doc["bytes"].AsInt64, doc["kind"].AsString);
+    internal static ArtifactRef FromArtifact(BsonValue doc) => new(doc["sha"].AsString, doc["bytes"].AsInt64, doc["kind"].AsString);
 
     // Curves can hold thousands of points: [x, y, threshold] triples keep them compact.
     private static BsonArray Points(IReadOnlyList<CurvePoint> points) =>

@@ -8,7 +8,7 @@ namespace MlOps.Tests.Tracking;
 /// What every <see cref="IRunStore"/> backend must do. A backend's test class derives from this and supplies
 /// <see cref="OpenStore"/>; the same suite then runs against it (LiteDB today, a server database later).
 /// </summary>
-public abstract class RunStoreContract : IDisposable
+public abstract partial class RunStoreContract : IDisposable
 {
     private static readonly JsonSerializerOptions Json = new()
     {

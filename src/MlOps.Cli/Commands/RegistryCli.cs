@@ -1,0 +1,114 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using MlOps.Registry;
+
+namespace MlOps.Cli.Commands;
+
+/// <summary>What the registry verbs share: the store and gate file they open, the error paragraph, and the JSON shapes.</summary>
+internal static class RegistryCli
+{
+    /// <summary>Exit code of a promotion or gate check refused by a failing gate (1 stays "bad input or engine error").</summary>
+    public const int Refused = 3;
+
+    public const string DefaultGateFile = "gates.yaml";
+
+    public static readonly Option<string?> Gates = new("--gates")
+    {
+        Description = "Gate declarations per model (YAML; default: gates.yaml in the working directory, when present).",
+    };
+
+    public static readonly Option<string> Model = new("--model") { Description = "The registered model's name (letters, digits, '-', '_', '.').", Required = true };
+
+    public static readonly Option<int> Version = new("--version") { Description = "The model version number.", Required = true };
+
+    /// <summary>Open the store and registry, run the action, turn engine errors into one paragraph and exit code 1.</summary>
+    public static int Guarded(ParseResult parse, TextWriter output, TextWriter error, Func<ModelRegistry, int> action)
+    {
+        try
+        {
+            var gatesPath = parse.GetValue(Gates) ?? (File.Exists(DefaultGateFile) ? DefaultGateFile : null);
+            var gates = gatesPath is null ? GateFile.Empty : GateFile.Load(gatesPath);
+            using var store = CommonOptions.OpenStore(parse.GetValue(CommonOptions.Store));
+            return action(ModelRegistry.Over(store, gates: gates));
+        }
+        catch (MlOpsException e)
+        {
+            error.WriteLine($"error: {e.Message}");
+            if (parse.GetValue(CommonOptions.Json))
+                output.WriteLine(JsonShapes.Write(new JsonObject { ["error"] = e.Message }));
+            return 1;
+        }
+    }
+
+    public static ModelStage ParseStage(string? stage) => stage?.Trim().ToLowerInvariant() switch
+    {
+        "staging" => ModelStage.Staging,
+        "production" => ModelStage.Production,
+        "archived" => ModelStage.Archived,
+        _ => throw new MlOpsException($"Unknown stage '{RegistryNames.Printable(stage ?? "")}'. Use --stage Staging, Production or Archived."),
+    };
+
+    public static JsonArray GateResults(IEnumerable<GateResult> gates) =>
+        new(gates.Select(g => (JsonNode)new JsonObject { ["name"] = g.Name, ["passed"] = g.Passed, ["detail"] = g.Detail }).ToArray());
+
+    public static JsonObject Version_(ModelVersion v) => new()
+    {
+        ["version"] = v.Version,
+        ["stage"] = v.Stage.ToString(),
+        ["aliases"] = new JsonArray(v.Aliases.Select(a => (JsonNode?)JsonValue.Create(a)).ToArray()),
+        ["run"] = v.RunId,
+        ["experiment"] = v.Experiment,
+        ["trainer"] = v.Trainer,
+        ["description"] = v.Description,
+        ["metrics"] = JsonShapes.Metrics(v.Metrics),
+        ["artifact"] = new JsonObject { ["sha256"] = v.Artifact.Sha256, ["bytes"] = v.Artifact.Bytes },
+        ["data"] = v.Data is { } d ? new JsonObject { ["sha256"] = d.Sha256, ["rows"] = d.Rows } : null,
+        ["signature"] = new JsonArray(v.Signature.Select(c => (JsonNode)new JsonObject { ["name"] = c.Name, ["type"] = c.Type }).ToArray()),
+        ["createdAt"] = v.CreatedAt.ToString("O"),
+        ["createdBy"] = v.CreatedBy,
+    };
+
+    public static JsonObject Transition(Transition t) => new()
+    {
+        ["sequence"] = t.Sequence,
+        ["version"] = t.Version,
+        ["from"] = t.From.ToString(),
+        ["to"] = t.To.ToString(),
+        ["at"] = t.At.ToString("O"),
+        ["by"] = t.By,
+        ["reason"] = t.Reason,
+        ["gates"] = GateResults(t.Gates),
+    };
+
+    /// <summary>The promote/rollback contract: {"model","version","stage","promoted","gates"}; stage is where the version is now.</summary>
+    public static JsonObject Promotion(PromotionResult r) => new()
+    {
+        ["model"] = r.Version.Model,
+        ["version"] = r.Version.Version,
+        ["stage"] = r.Version.Stage.ToString(),
+        ["promoted"] = r.Promoted,
+        ["gates"] = GateResults(r.Gates),
+        ["requestedStage"] = r.Requested.ToString(),
+        ["displaced"] = r.Displaced,
+    };
+
+    public static void RenderGates(TextWriter output, IEnumerable<GateResult> gates)
+    {
+        foreach (var g in gates)
+            output.WriteLine($"  {(g.Passed ? "✓" : "✗")} {g.Name}: {g.Detail}");
+    }
+
+    public static int Promotion(ParseResult parse, TextWriter output, PromotionResult result)
+    {
+        if (parse.GetValue(CommonOptions.Json))
+            output.WriteLine(JsonShapes.Write(Promotion(result)));
+        else
+        {
+            output.WriteLine(result.Promoted
+                ? $"{result.Version.Model} v{result.Version.Version} is now {result.Version.Stage}" + (result.Displaced is { } d ? $" (v{d} left Production)" : "")
+                : $"{result.Version.Model} v{result.Version.Version} was NOT moved to {result.Requested}: a gate failed (it stays {result.Version.Stage})");
+            RenderGates(output, result.Gates);
+        }
+        return result.Promoted ? 0 : Refused;
+    }
+}

@@ -1,0 +1,213 @@
+using System.Diagnostics;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MlOps.Pipeline;
+using MlOps.Tracking;
+using MlOps.Training;
+
+namespace MlOps.Registry;
+
+/// <summary>
+/// Runs a version's gates: metric thresholds on its evaluation, a smoke test of its stored artifact, a schema check
+/// and a no-regression check against the current Production version, both re-scored now on the candidate run's
+/// held-out rows (re-created from the run's featurize and split cache entries).
+/// </summary>
+internal sealed class GateEvaluator(IRunStore runs)
+{
+    public const string Smoke = "smoke", Schema = "schema", NoRegression = "no-regression";
+
+    /// <summary>Fail before any work when a threshold names a metric the version does not have: that is a mistake in the gate, not a verdict.</summary>
+    public static void CheckThresholds(ModelVersion candidate, IEnumerable<MetricThreshold> thresholds)
+    {
+        foreach (var t in thresholds.Where(t => !candidate.Metrics.ContainsKey(t.Metric)))
+            throw new MlOpsException(
+                $"The gate '{t}' names the metric '{t.Metric}', which version {candidate.Version} of '{candidate.Model}' does not have. " +
+                $"Its metrics are: {string.Join(", ", candidate.Metrics.Keys.Order(StringComparer.Ordinal))}. Fix the gate's metric name.");
+    }
+
+    public IReadOnlyList<GateResult> Evaluate(ModelVersion candidate, ModelVersion? production, ModelGates gates,
+        IReadOnlyList<MetricThreshold> thresholds, bool acknowledgeSchemaChange, bool compareWithProduction)
+    {
+        CheckThresholds(candidate, thresholds);
+        var results = new List<GateResult>();
+        foreach (var t in thresholds)
+        {
+            var actual = candidate.Metrics[t.Metric];
+            results.Add(new GateResult(t.ToString(), !double.IsNaN(actual) && t.Holds(actual), $"{t.Metric} = {Format(actual)}"));
+        }
+
+        var ml = new MLContext(seed: 0);
+        var (model, smoke) = SmokeTest(ml, candidate, gates);
+        results.Add(smoke);
+
+        var comparable = compareWithProduction && production is not null && production.Version != candidate.Version;
+        results.Add(!comparable
+            ? new GateResult(Schema, true, production is null ? "no Production version to compare with" : "not compared (rollback or same version)")
+            : SchemaCheck(candidate, production!, acknowledgeSchemaChange));
+        if (gates.NoRegression)
+            results.Add(!comparable
+                ? new GateResult(NoRegression, true, production is null ? "no Production version to compare with" : "not compared (rollback or same version)")
+                : model is null
+                    ? new GateResult(NoRegression, false, "not compared: the candidate's artifact could not be scored (see smoke)")
+                    : RegressionCheck(ml, candidate, model, production!, gates));
+        return results;
+    }
+
+    private (ITransformer? Model, GateResult Result) SmokeTest(MLContext ml, ModelVersion candidate, ModelGates gates)
+    {
+        ITransformer model;
+        try
+        {
+            model = Load(ml, candidate.Artifact);
+        }
+        catch (MlOpsException e)
+        {
+            return (null, new GateResult(Smoke, false, e.Message));
+        }
+        HeldOut heldOut;
+        try
+        {
+            heldOut = HeldOutRows(candidate);
+        }
+        catch (MlOpsException e)
+        {
+            return (model, new GateResult(Smoke, false, e.Message));
+        }
+
+        var sampleMask = new bool[heldOut.IsTest.Length];
+        var taken = 0;
+        for (var i = 0; i < sampleMask.Length && taken < gates.SmokeRows; i++)
+            if (heldOut.IsTest[i]) { sampleMask[i] = true; taken++; }
+        if (taken == 0)
+            return (model, new GateResult(Smoke, false, $"run {candidate.RunId} has no held-out rows to score. Re-run it with a split that keeps validation rows."));
+
+        var view = FeatureData.ToDataView(ml, heldOut.Features, sampleMask, test: true);
+        var watch = Stopwatch.StartNew();
+        var (rows, bad) = Score(model.Transform(view));
+        var msPerRow = watch.Elapsed.TotalMilliseconds / Math.Max(1, rows);
+        var detail = $"artifact SHA-256 verified; scored {rows} held-out rows, {bad} NaN/empty predictions, {msPerRow:0.###} ms/row (bound {gates.MaxLatencyMsPerRow:0.###})";
+        var passed = rows == taken && bad == 0 && msPerRow <= gates.MaxLatencyMsPerRow;
+        return (model, new GateResult(Smoke, passed, rows != taken ? $"{detail}; expected {taken} predictions" : detail));
+    }
+
+    private static (int Rows, int Bad) Score(IDataView scored)
+    {
+        var column = scored.Schema.GetColumnOrNull("Score") ?? throw new MlOpsException("The model's output has no Score column; it cannot be served. Re-train it with a supported trainer.");
+        var (rows, bad) = (0, 0);
+        if (column.Type is VectorDataViewType)
+        {
+            foreach (var v in scored.GetColumn<VBuffer<float>>("Score"))
+            {
+                rows++;
+                if (v.Length == 0 || v.DenseValues().Any(float.IsNaN)) bad++;
+            }
+        }
+        else
+        {
+            foreach (var v in scored.GetColumn<float>("Score"))
+            {
+                rows++;
+                if (float.IsNaN(v)) bad++;
+            }
+        }
+        return (rows, bad);
+    }
+
+    private static GateResult SchemaCheck(ModelVersion candidate, ModelVersion production, bool acknowledged)
+    {
+        // Compatible = whatever feeds the Production model can feed the candidate: it needs no new column and no changed type.
+        var current = production.Signature.ToDictionary(c => c.Name, c => c.Type, StringComparer.Ordinal);
+        var added = candidate.Signature.Where(c => !current.ContainsKey(c.Name)).Select(c => $"{c.Name} ({c.Type})").ToList();
+        var changed = candidate.Signature.Where(c => current.TryGetValue(c.Name, out var t) && t != c.Type)
+            .Select(c => $"{c.Name} ({current[c.Name]} -> {c.Type})").ToList();
+        if (added.Count == 0 && changed.Count == 0)
+            return new GateResult(Schema, true, $"compatible with Production v{production.Version} ({candidate.Signature.Count} input columns)");
+        var change = string.Join("; ", new[] { added.Count > 0 ? "new inputs: " + string.Join(", ", added) : null, changed.Count > 0 ? "changed types: " + string.Join(", ", changed) : null }.Where(s => s is not null));
+        return acknowledged
+            ? new GateResult(Schema, true, $"signature differs from Production v{production.Version} ({change}); change acknowledged")
+            : new GateResult(Schema, false, $"signature is not compatible with Production v{production.Version}: {change}. Acknowledge the change to promote anyway.");
+    }
+
+    private GateResult RegressionCheck(MLContext ml, ModelVersion candidate, ITransformer model, ModelVersion production, ModelGates gates)
+    {
+        if (!string.Equals(candidate.Task, production.Task, StringComparison.Ordinal))
+            return new GateResult(NoRegression, false, $"not comparable: the candidate is a {candidate.Task} model, Production v{production.Version} a {production.Task} model.");
+        HeldOut heldOut;
+        ITransformer current;
+        IReadOnlyList<string> productionSlots;
+        try
+        {
+            heldOut = HeldOutRows(candidate);
+            current = Load(ml, production.Artifact);
+            productionSlots = production.Featurizer is { } f ? ReadFeaturizer(f).SlotNames : [];
+        }
+        catch (MlOpsException e)
+        {
+            return new GateResult(NoRegression, false, "not compared: " + e.Message);
+        }
+        // Both models must read the same feature layout for the same rows to mean the same thing to both.
+        if (!productionSlots.SequenceEqual(heldOut.Features.FeatureNames))
+            return new GateResult(NoRegression, false,
+                $"not comparable on the same validation rows: Production v{production.Version} reads features [{string.Join(", ", productionSlots)}], " +
+                $"the candidate [{string.Join(", ", heldOut.Features.FeatureNames)}]. Turn the gate off for this model (no_regression: false) to promote anyway.");
+
+        var task = MlTaskNames.Parse(candidate.Task);
+        var metric = gates.NoRegressionMetric ?? TrainerCatalog.PrimaryMetric(task);
+        var view = FeatureData.ToDataView(ml, heldOut.Features, heldOut.IsTest, test: true);
+        var mine = Evaluator.Evaluate(ml, task, model, view, candidate.RunId).Metrics;
+        var theirs = Evaluator.Evaluate(ml, task, current, view, production.RunId).Metrics;
+        if (!mine.TryGetValue(metric, out var a) || !theirs.TryGetValue(metric, out var b))
+            return new GateResult(NoRegression, false, $"the metric '{metric}' is not computed for {candidate.Task} models. Set no_regression.metric to one of: {string.Join(", ", mine.Keys)}.");
+        var higher = TrainerCatalog.HigherIsBetter(metric);
+        var passed = !double.IsNaN(a) && (double.IsNaN(b) || (higher ? a >= b - gates.Tolerance : a <= b + gates.Tolerance));
+        var rows = heldOut.IsTest.Count(t => t);
+        return new GateResult(NoRegression, passed,
+            $"{metric} on {rows} validation rows re-scored now: candidate {Format(a)}, Production v{production.Version} {Format(b)} (tolerance {Format(gates.Tolerance)}, {(higher ? "higher" : "lower")} is better)");
+    }
+
+    private sealed record HeldOut(FeatureSet Features, bool[] IsTest);
+
+    private HeldOut HeldOutRows(ModelVersion candidate)
+    {
+        var run = runs.FindRun(candidate.RunId)
+            ?? throw new MlOpsException($"run {candidate.RunId} of version {candidate.Version} is no longer in the store, so its held-out rows cannot be re-created.");
+        string Key(string stage) => run.Stages.FirstOrDefault(s => s.Name == stage && s.Key.Length > 0)?.Key
+            ?? throw new MlOpsException($"run {run.Id} did not record its {stage} stage key, so its held-out rows cannot be re-created. Re-run the experiment.");
+        StageCacheEntry Entry(string stage) => runs.FindStage(Key(stage)) is { Output: not null } e ? e
+            : throw new MlOpsException($"the {stage} output of run {run.Id} is not in the stage cache, so its held-out rows cannot be re-created. Re-run the experiment to restore it.");
+        FeatureSet features;
+        using (var stream = runs.Artifacts.OpenVerified(Entry(StageKeys.Featurize).Output!))
+            features = FeatureSet.Read(stream);
+        bool[] mask;
+        using (var stream = runs.Artifacts.OpenVerified(Entry(StageKeys.Split).Output!))
+        using (var buffer = new MemoryStream())
+        {
+            stream.CopyTo(buffer);
+            mask = buffer.ToArray().Select(b => b == 1).ToArray();
+        }
+        if (mask.Length != features.Rows)
+            throw new MlOpsException($"the split of run {run.Id} does not match its feature set ({mask.Length} vs {features.Rows} rows). Re-run the experiment with --force.");
+        return new HeldOut(features, mask);
+    }
+
+    private ITransformer Load(MLContext ml, ArtifactRef artifact)
+    {
+        using var stream = runs.Artifacts.OpenVerified(artifact);
+        try
+        {
+            return ml.Model.Load(stream, out _);
+        }
+        catch (Exception e) when (e is not MlOpsException)
+        {
+            throw new MlOpsException($"the model artifact {artifact.Sha256} could not be loaded by ML.NET ({e.Message}). Re-run the run that produced it.", e);
+        }
+    }
+
+    private FittedFeaturizer ReadFeaturizer(ArtifactRef artifact)
+    {
+        using var reader = new StreamReader(runs.Artifacts.OpenVerified(artifact));
+        return FittedFeaturizer.FromJson(reader.ReadToEnd());
+    }
+
+    private static string Format(double v) => v.ToString("0.######", System.Globalization.CultureInfo.InvariantCulture);
+}
