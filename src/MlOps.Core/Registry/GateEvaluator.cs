@@ -1,3 +1,4 @@
+using MlOps.Data;
 using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -50,7 +51,46 @@ internal sealed class GateEvaluator(IRunStore runs)
                 : model is null
                     ? new GateResult(NoRegression, false, "not compared: the candidate's artifact could not be scored (see smoke)")
                     : RegressionCheck(ml, candidate, model, production!, gates));
+        foreach (var slice in gates.Slices)
+            results.Add(model is null
+                ? new GateResult(SliceName(slice), false, "not evaluated: the candidate's artifact could not be scored (see smoke)")
+                : SliceCheck(ml, candidate, model, slice));
         return results;
+    }
+
+    private static string SliceName(SliceGate slice) => $"slice {slice.Name}: {slice.Threshold}";
+
+    /// <summary>The candidate's metric on the held-out rows where the slice's filter holds.</summary>
+    private GateResult SliceCheck(MLContext ml, ModelVersion candidate, ITransformer model, SliceGate slice)
+    {
+        HeldOut heldOut;
+        try
+        {
+            heldOut = HeldOutRows(candidate);
+        }
+        catch (MlOpsException e)
+        {
+            return new GateResult(SliceName(slice), false, "not evaluated: " + e.Message);
+        }
+        var features = heldOut.Features;
+        var width = features.FeatureNames.Count;
+        var columns = features.FeatureNames.Select((name, slot) =>
+            new TableColumn(name, Enumerable.Range(0, features.Rows).Select(r => (double)features.Values[r * width + slot]).ToArray())).ToList();
+        var reader = new ColumnReader(new Table("held-out", columns));
+        var inSlice = new bool[features.Rows];
+        var expression = RowExpression.Compile(slice.Filter, reader.IsNumeric, $"slice '{slice.Name}'");
+        if (expression.ResultType != typeof(bool))
+            throw new MlOpsException($"The slice filter '{slice.Filter}' gives {expression.ResultType.Name}, not true/false. Write a condition over feature names, e.g. national_rank <= 3.");
+        FeaturizeMath.Evaluate(reader, expression, (row, value) => inSlice[row] = value is true && heldOut.IsTest[row]);
+        var rows = inSlice.Count(x => x);
+        if (rows < slice.MinRows)
+            return new GateResult(SliceName(slice), false, $"only {rows} held-out rows match '{slice.Filter}' (at least {slice.MinRows} needed to judge the slice)");
+        var task = MlTaskNames.Parse(candidate.Task);
+        var metrics = Evaluator.Evaluate(ml, task, model, FeatureData.ToDataView(ml, features, inSlice, test: true), candidate.RunId).Metrics;
+        if (!metrics.TryGetValue(slice.Threshold.Metric, out var value))
+            return new GateResult(SliceName(slice), false, $"the metric '{slice.Threshold.Metric}' is not computed for {candidate.Task} models");
+        return new GateResult(SliceName(slice), !double.IsNaN(value) && slice.Threshold.Holds(value),
+            $"{slice.Threshold.Metric} = {Format(value)} on {rows} held-out rows where {slice.Filter}");
     }
 
     private (ITransformer? Model, GateResult Result) SmokeTest(MLContext ml, ModelVersion candidate, ModelGates gates)

@@ -11,6 +11,8 @@ namespace MlOps.Registry;
 ///     gates: ["auc >= 0.95", "log_loss &lt;= 0.4"]
 ///     no_regression: { metric: auc, tolerance: 0.01 }   # or: no_regression: false
 ///     smoke: { rows: 200, max_latency_ms: 50 }
+///     slices:                                          # a metric on a filtered subset of the held-out rows
+///       - { name: top-national, filter: "national_rank &lt;= 3", gate: "auc >= 0.9", min_rows: 10 }
 /// </code>
 /// A file that does not parse, or has an unknown key, is an error naming the file and line: a typo must never
 /// silently drop a gate.
@@ -116,11 +118,39 @@ public sealed class GateFile
                             var other => throw Bad(where, k, $"unknown smoke setting '{other}' (use rows, max_latency_ms)"),
                         };
                     break;
+                case "slices":
+                    if (value is not YamlSequenceNode slices)
+                        throw Bad(where, value, "'slices' must be a list such as [{ name: top, filter: \"national_rank <= 3\", gate: \"auc >= 0.9\" }]");
+                    gates = gates with { Slices = slices.Children.Select(n => Slice(where, n)).ToList() };
+                    break;
                 default:
-                    throw Bad(where, keyNode, $"unknown model setting '{Text(keyNode)}' (use gates, no_regression, smoke)");
+                    throw Bad(where, keyNode, $"unknown model setting '{Text(keyNode)}' (use gates, no_regression, smoke, slices)");
             }
         }
         return gates;
+    }
+
+    private static SliceGate Slice(string where, YamlNode node)
+    {
+        if (node is not YamlMappingNode map)
+            throw Bad(where, node, "each slice must be a map: { name: ..., filter: ..., gate: \"auc >= 0.9\" }");
+        string? name = null, filter = null;
+        MetricThreshold? threshold = null;
+        var minRows = 10;
+        foreach (var (k, v) in map.Children)
+        {
+            switch (Text(k))
+            {
+                case "name": name = Text(v); break;
+                case "filter": filter = Text(v); break;
+                case "gate": threshold = Threshold(where, v); break;
+                case "min_rows": minRows = Math.Max(1, (int)Number(where, v)); break;
+                default: throw Bad(where, k, $"unknown slice setting '{Text(k)}' (use name, filter, gate, min_rows)");
+            }
+        }
+        if (string.IsNullOrWhiteSpace(filter) || threshold is null)
+            throw Bad(where, node, "a slice needs a filter and a gate, e.g. { filter: \"national_rank <= 3\", gate: \"auc >= 0.9\" }");
+        return new SliceGate(string.IsNullOrWhiteSpace(name) ? filter : name, filter, threshold) { MinRows = minRows };
     }
 
     private static MetricThreshold Threshold(string where, YamlNode node)

@@ -22,6 +22,9 @@ public sealed record ModelGates
     /// <summary>Held-out rows the smoke test scores.</summary>
     public int SmokeRows { get; init; } = 200;
 
+    /// <summary>Metric thresholds on filtered subsets of the held-out rows.</summary>
+    public IReadOnlyList<SliceGate> Slices { get; init; } = [];
+
     /// <summary>Upper bound on the average scoring time per row.</summary>
     public double MaxLatencyMsPerRow { get; init; } = 50;
 }

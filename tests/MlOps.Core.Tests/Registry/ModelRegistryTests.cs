@@ -277,4 +277,42 @@ public sealed class ModelRegistryTests(RankingsRuns runs) : IClassFixture<Rankin
         Assert.Equal(2, registry.ByAlias(model, "champion").Version);
         Assert.Throws<MlOpsException>(() => registry.SetAlias(model, "bad/alias", 1));
     }
+
+    [Fact]
+    public void Slice_gates_judge_the_candidate_on_a_filtered_subset_of_its_held_out_rows()
+    {
+        var model = Model("slices");
+        var registry = Registry($$"""
+            models:
+              {{model}}:
+                slices:
+                  - { name: all-rows, filter: "national_rank >= 0", gate: "accuracy >= 0.5" }
+                  - { name: too-strict, filter: "national_rank <= 20", gate: "accuracy >= 1.01" }
+                  - { name: tiny, filter: "national_rank > 100000", gate: "accuracy >= 0.5" }
+            """);
+        registry.Register(runs.Strong.Id, model);
+
+        var gates = registry.CheckGates(model, 1);
+
+        var all = gates.Single(g => g.Name.StartsWith("slice all-rows", StringComparison.Ordinal));
+        Assert.True(all.Passed, all.Detail);
+        Assert.Contains("on 100 held-out rows", all.Detail); // the whole validation year of cwurData
+        var strict = gates.Single(g => g.Name.StartsWith("slice too-strict", StringComparison.Ordinal));
+        Assert.False(strict.Passed);
+        Assert.Matches(@"accuracy = [0-9.]+ on \d+ held-out rows where national_rank <= 20", strict.Detail);
+        var tiny = gates.Single(g => g.Name.StartsWith("slice tiny", StringComparison.Ordinal));
+        Assert.False(tiny.Passed);
+        Assert.Contains("only 0 held-out rows match", tiny.Detail);
+
+        var refused = registry.Promote(model, 1, ModelStage.Staging, "slices decide");
+        Assert.False(refused.Promoted);
+        Assert.Equal(ModelStage.None, registry.Version(model, 1).Stage);
+    }
+
+    [Fact]
+    public void A_slice_declaration_without_a_gate_is_a_clear_error()
+    {
+        var e = Assert.Throws<MlOpsException>(() => GateFile.Parse("models:\n  m:\n    slices:\n      - { filter: \"a > 1\" }\n"));
+        Assert.Contains("a slice needs a filter and a gate", e.Message);
+    }
 }
