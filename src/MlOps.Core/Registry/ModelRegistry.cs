@@ -243,6 +243,13 @@ public sealed class ModelRegistry
         return _runs.FindRun(v.RunId) ?? throw new MlOpsException($"Run {v.RunId} of '{model}' v{version} is no longer in the store; the version still carries its params, metrics and data fingerprint.");
     }
 
+    /// <summary>Lineage backwards without failing on a deleted run: the version's own snapshot, plus its run when still stored.</summary>
+    public ModelLineage Lineage(string model, int version)
+    {
+        var v = Version(model, version);
+        return new ModelLineage(v, _runs.FindRun(v.RunId));
+    }
+
     /// <summary>Lineage forwards: every registered version trained on data with this fingerprint (SHA-256 or a prefix of 8+).</summary>
     public IReadOnlyList<ModelVersion> TrainedOn(string dataSha256)
     {
