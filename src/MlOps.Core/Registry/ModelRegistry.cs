@@ -234,6 +234,9 @@ public sealed class ModelRegistry
         return _models.History(model);
     }
 
+    /// <summary>Versions, history and gate runs of a model together (what `models show` presents).</summary>
+    public RegisteredModel Describe(string model) => new(model, Versions(model), History(model), GateRuns(model));
+
     public IReadOnlyList<GateRun> GateRuns(string model, int? version = null) => _models.GateRuns(RegistryNames.ValidateModel(model), version);
 
     /// <summary>Lineage backwards: the run a version came from (params, featurizer code hash, data fingerprint).</summary>
