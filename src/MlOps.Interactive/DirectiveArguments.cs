@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace MlOps.Interactive;
 
-/// <summary>The options of one #!experiment line, by option name (positional values under their option's name).</summary>
+/// <summary>The options of one directive line, by option name (positional values under their option's name).</summary>
 internal sealed class DirectiveArguments(SubcommandSpec subcommand, IReadOnlyDictionary<string, IReadOnlyList<string>> values)
 {
     public SubcommandSpec Subcommand { get; } = subcommand;
@@ -24,5 +24,5 @@ internal sealed class DirectiveArguments(SubcommandSpec subcommand, IReadOnlyDic
         : throw WrongType(option, text, "a number");
 
     private MlOpsException WrongType(string option, string text, string kind) =>
-        new($"{ExperimentSyntax.Directive} {Subcommand.Name}: {option} takes {kind}, not '{text}'. Write e.g. {option} 42.");
+        new($"{Subcommand.Usage}: {option} takes {kind}, not '{text}'. Write e.g. {option} 42.");
 }

@@ -6,51 +6,62 @@ using Microsoft.DotNet.Interactive.Commands;
 namespace MlOps.Interactive;
 
 /// <summary>
-/// Reads a #!experiment line itself. The kernel's parser in 1.0.0-beta.26120.1 drops an option given more than
+/// Reads a directive line (#!experiment, #!register, ...) itself. The kernel's parser in 1.0.0-beta.26120.1 drops an option given more than
 /// once (--set a=1 --set b=2, or two run ids for compare) and ignores unknown options, so the handlers re-read the
 /// submitted line to get every value and to reject what the CLI would reject.
 /// </summary>
 internal static class DirectiveLine
 {
-    // Several #!experiment lines in one cell run in order: count how many of each submission were handled.
-    private static readonly ConditionalWeakTable<KernelCommand, StrongBox<int>> Handled = new();
+    // Several directive lines in one cell run in order: count how many of each directive were handled per submission.
+    private static readonly ConditionalWeakTable<KernelCommand, Dictionary<string, int>> Handled = new();
 
     /// <summary>
-    /// The arguments of the line that produced <paramref name="command"/>: the next unhandled #!experiment line of
-    /// its submission. Null when the command was sent on its own (a client sending the typed command as JSON).
+    /// The arguments of the line that produced <paramref name="command"/>: the next unhandled line of its directive
+    /// in its submission. Null when the command was sent on its own (a client sending the typed command as JSON).
     /// </summary>
-    public static DirectiveArguments? For(KernelCommand command)
+    public static DirectiveArguments? For(KernelCommand command, string directive = ExperimentSyntax.Directive)
     {
         for (var parent = command.Parent; parent is not null; parent = parent.Parent)
         {
             if (parent is not SubmitCode submit)
                 continue;
-            var lines = submit.Code.Split('\n').Select(l => l.Trim()).Where(IsExperimentLine).ToList();
+            var lines = submit.Code.Split('\n').Select(l => l.Trim()).Where(l => IsLineOf(l, directive)).ToList();
             if (lines.Count == 0)
                 continue;
-            var counter = Handled.GetOrCreateValue(submit);
-            var index = counter.Value++;
-            return Parse(lines[Math.Min(index, lines.Count - 1)]);
+            var counters = Handled.GetOrCreateValue(submit);
+            lock (counters)
+            {
+                var index = counters.GetValueOrDefault(directive);
+                counters[directive] = index + 1;
+                return Parse(lines[Math.Min(index, lines.Count - 1)]);
+            }
         }
 
         return null;
     }
 
-    private static bool IsExperimentLine(string line) =>
-        line.StartsWith(ExperimentSyntax.Directive, StringComparison.Ordinal)
-        && (line.Length == ExperimentSyntax.Directive.Length || char.IsWhiteSpace(line[ExperimentSyntax.Directive.Length]));
+    private static bool IsLineOf(string line, string directive) =>
+        line.StartsWith(directive, StringComparison.Ordinal) && (line.Length == directive.Length || char.IsWhiteSpace(line[directive.Length]));
 
     public static DirectiveArguments Parse(string line)
     {
         var tokens = Tokenize(line.Trim());
-        if (tokens.Count < 2 || tokens[0] != ExperimentSyntax.Directive)
-            throw Usage($"{ExperimentSyntax.Directive} needs a subcommand.");
-        var subcommand = ExperimentSyntax.Subcommands.FirstOrDefault(s => s.Name == tokens[1])
-            ?? throw Usage($"Unknown subcommand '{tokens[1]}'.");
+        var directive = tokens.Count > 0 ? tokens[0] : "";
+        var specs = DirectiveSyntax.Of(directive);
+        if (specs.Count == 0)
+            throw Usage(ExperimentSyntax.Directive, $"'{directive}' is not an MlOps directive.");
+        SubcommandSpec subcommand;
+        int first;
+        if (specs is [{ IsVerb: true } verb])
+            (subcommand, first) = (verb, 1);
+        else if (tokens.Count < 2)
+            throw Usage(directive, $"{directive} needs a subcommand.");
+        else
+            (subcommand, first) = (specs.FirstOrDefault(s => s.Name == tokens[1]) ?? throw Usage(directive, $"Unknown subcommand '{tokens[1]}'."), 2);
 
         var values = new Dictionary<string, List<string>>();
         var positional = subcommand.Options.FirstOrDefault(o => o.Positional);
-        for (var i = 2; i < tokens.Count; i++)
+        for (var i = first; i < tokens.Count; i++)
         {
             var token = tokens[i];
             OptionSpec option;
@@ -64,23 +75,23 @@ internal static class DirectiveLine
                     continue;
                 }
                 if (i + 1 >= tokens.Count)
-                    throw new MlOpsException($"{ExperimentSyntax.Directive} {subcommand.Name}: {token} needs a value. Write {token} <value>.");
+                    throw new MlOpsException($"{subcommand.Usage}: {token} needs a value. Write {token} <value>.");
                 value = tokens[++i];
             }
             else
             {
                 option = positional ?? throw new MlOpsException(
-                    $"{ExperimentSyntax.Directive} {subcommand.Name} takes no value without an option name, but got '{token}'. Put it after an option, e.g. --name {token}.");
+                    $"{subcommand.Usage} takes no value without an option name, but got '{token}'. Put it after an option, e.g. {subcommand.Options.FirstOrDefault(o => !o.Flag)?.Name ?? "--store"} {token}.");
                 value = token;
             }
 
             if (option.NumberKind is { } kind && !IsNumber(value, kind))
-                throw new MlOpsException($"{ExperimentSyntax.Directive} {subcommand.Name}: {option.Name} takes {kind}, not '{value}'.");
+                throw new MlOpsException($"{subcommand.Usage}: {option.Name} takes {kind}, not '{value}'.");
             Add(option, value);
         }
 
         foreach (var required in subcommand.Options.Where(o => o.Required && !values.ContainsKey(o.Name)))
-            throw new MlOpsException($"{ExperimentSyntax.Directive} {subcommand.Name}: missing required option {required.Name} ({required.Description})");
+            throw new MlOpsException($"{subcommand.Usage}: missing required option {required.Name} ({required.Description})");
         return new DirectiveArguments(subcommand, values.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<string>)kv.Value));
 
         void Add(OptionSpec option, string value)
@@ -88,7 +99,7 @@ internal static class DirectiveLine
             if (!values.TryGetValue(option.Name, out var list))
                 values[option.Name] = list = [];
             else if (!option.Repeatable)
-                throw new MlOpsException($"{ExperimentSyntax.Directive} {subcommand.Name}: {option.Name} is given twice. Give it once.");
+                throw new MlOpsException($"{subcommand.Usage}: {option.Name} is given twice. Give it once.");
             list.Add(value);
         }
     }
@@ -98,13 +109,13 @@ internal static class DirectiveLine
         : double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
 
     private static MlOpsException Unknown(SubcommandSpec subcommand, string token) => new(
-        $"{ExperimentSyntax.Directive} {subcommand.Name} has no option '{token}'" +
+        $"{subcommand.Usage} has no option '{token}'" +
         (Training.NameSuggestion.Closest(token, subcommand.AllOptions.Select(o => o.Name).ToList()) is { } close ? $" (did you mean {close}?)" : "") +
         $". Its options are: {string.Join(", ", subcommand.AllOptions.Select(o => o.Name))}.");
 
-    private static MlOpsException Usage(string problem) => new(
-        $"{problem} Write {ExperimentSyntax.Directive} <{string.Join("|", ExperimentSyntax.Subcommands.Select(s => s.Name))}> [options], e.g. " +
-        $"{ExperimentSyntax.Directive} run --name uc1 --data data.csv --label \"world_rank < 50\".");
+    private static MlOpsException Usage(string directive, string problem) => new(
+        $"{problem} Write {directive} <{string.Join("|", DirectiveSyntax.Of(directive).Select(s => s.Name))}> [options]" +
+        (directive == ExperimentSyntax.Directive ? $", e.g. {directive} run --name uc1 --data data.csv --label \"world_rank < 50\"." : "."));
 
     /// <summary>Splits on white space; double quotes group (a backslash escapes a quote inside them), as the kernel's parser does.</summary>
     internal static List<string> Tokenize(string line)

@@ -146,11 +146,7 @@ internal sealed partial class ExperimentHandlers(CSharpKernel csharp)
     {
         try
         {
-            var args = DirectiveLine.For(command) ?? command.ToArguments();
-            if (args.Subcommand != command.Spec)
-                args = command.ToArguments();
-            if (args.One("--var") is { } name && !Identifier().IsMatch(name))
-                throw new MlOpsException($"--var {name} is not a C# variable name. Use letters, digits and _ (e.g. --var best).");
+            var args = ReadArguments(command);
             using var store = LiteDbRunStore.Open(RunStoreLocation.Resolve(args.One("--store")));
             await action(args, new Experiments(store));
         }
@@ -158,6 +154,15 @@ internal sealed partial class ExperimentHandlers(CSharpKernel csharp)
         {
             context.Fail(command, message: e.Message);
         }
+    }
+
+    /// <summary>The command's arguments, with --var checked: it becomes a C# variable name.</summary>
+    internal static DirectiveArguments ReadArguments(MlOpsDirectiveCommand command)
+    {
+        var args = command.ReadArguments();
+        if (args.One("--var") is { } name && !Identifier().IsMatch(name))
+            throw new MlOpsException($"--var {name} is not a C# variable name. Use letters, digits and _ (e.g. --var best).");
+        return args;
     }
 
     private Task SetAsync<T>(DirectiveArguments args, string defaultName, T value) =>
@@ -179,7 +184,7 @@ internal sealed partial class ExperimentHandlers(CSharpKernel csharp)
     }
 
     /// <summary>One output with HTML for notebooks and plain text for terminals and text-only viewers.</summary>
-    private static void Show(KernelInvocationContext context, string html, string text) =>
+    internal static void Show(KernelInvocationContext context, string html, string text) =>
         context.Publish(new DisplayedValueProduced(html, context.Command,
             [new FormattedValue(HtmlFormatter.MimeType, html), new FormattedValue(PlainTextFormatter.MimeType, text)]));
 
@@ -208,5 +213,5 @@ internal sealed partial class ExperimentHandlers(CSharpKernel csharp)
     };
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
-    private static partial Regex Identifier();
+    internal static partial Regex Identifier();
 }

@@ -5,6 +5,7 @@ using Microsoft.DotNet.Interactive.Directives;
 using MlOps.Interactive.Commands;
 using MlOps.Interactive.Rendering;
 using MlOps.Pipeline;
+using MlOps.Registry;
 using MlOps.Storage.LiteDb;
 using MlOps.Tracking;
 using MlOps.Training;
@@ -12,7 +13,8 @@ using MlOps.Training;
 namespace MlOps.Interactive;
 
 /// <summary>
-/// Adds `#!experiment run|list|show|compare|export|import` to the C# kernel. dotnet-interactive creates it from the
+/// Adds `#!experiment run|list|show|compare|export|import` and the registry directives (`#!register`, `#!promote`,
+/// `#!rollback`, `#!gate`, `#!models ...`) to the C# kernel. dotnet-interactive creates it from the
 /// package's interactive-extensions/dotnet folder; `mlops run` loads it in-process.
 /// </summary>
 public sealed class ExperimentKernelExtension : IKernelExtension
@@ -35,6 +37,8 @@ public sealed class ExperimentKernelExtension : IKernelExtension
         // Values reaching C# code render as they did in the directive's output when displayed again.
         Formatter.Register<ExperimentResult>((result, writer) => writer.Write(HtmlReport.Result(result, null)), HtmlFormatter.MimeType);
         Formatter.Register<RunComparison>((comparison, writer) => writer.Write(HtmlReport.Comparison(comparison)), HtmlFormatter.MimeType);
+        Formatter.Register<PromotionResult>((result, writer) => writer.Write(RegistryHtml.Promotion(result)), HtmlFormatter.MimeType);
+        Formatter.Register<RegisteredModel>((model, writer) => writer.Write(RegistryHtml.Model(model)), HtmlFormatter.MimeType);
 
         var handlers = new ExperimentHandlers(csharp);
         var subcommands = ExperimentSyntax.Subcommands.ToDictionary(s => s.Name, Declare);
@@ -49,12 +53,32 @@ public sealed class ExperimentKernelExtension : IKernelExtension
         csharp.AddDirective<ExperimentCompareCommand>(subcommands["compare"], handlers.CompareAsync);
         csharp.AddDirective<ExperimentExportCommand>(subcommands["export"], handlers.ExportAsync);
         csharp.AddDirective<ExperimentImportCommand>(subcommands["import"], handlers.ImportAsync);
+
+        // The registry: one directive per CLI verb (#!register, #!promote, #!rollback, #!gate), and #!models with the
+        // subcommands of `mlops models`.
+        var registry = new RegistryHandlers(csharp);
+        csharp.AddDirective<RegisterModelCommand>(Declare(RegistrySyntax.Register), registry.RegisterAsync);
+        csharp.AddDirective<PromoteModelCommand>(Declare(RegistrySyntax.Promote), registry.PromoteAsync);
+        csharp.AddDirective<RollbackModelCommand>(Declare(RegistrySyntax.Rollback), registry.RollbackAsync);
+        csharp.AddDirective<GateModelCommand>(Declare(RegistrySyntax.Gate), registry.GateAsync);
+        var models = RegistrySyntax.ModelsSubcommands.ToDictionary(s => s.Name, Declare);
+        csharp.KernelInfo.SupportedDirectives.Add(new KernelActionDirective(RegistrySyntax.Models, "Browse registered models, move aliases, follow lineage (the options of `mlops models`).")
+        {
+            Subcommands = models.Values.ToList(),
+        });
+        csharp.AddDirective<ModelsListCommand>(models["list"], registry.ListAsync);
+        csharp.AddDirective<ModelsShowCommand>(models["show"], registry.ShowAsync);
+        csharp.AddDirective<ModelsAliasCommand>(models["alias"], registry.AliasAsync);
+        csharp.AddDirective<ModelsUnaliasCommand>(models["unalias"], registry.UnaliasAsync);
+        csharp.AddDirective<ModelsLineageCommand>(models["lineage"], registry.LineageAsync);
+        csharp.AddDirective<ModelsTrainedOnCommand>(models["trained-on"], registry.TrainedOnAsync);
         return Task.CompletedTask;
     }
 
     private static KernelActionDirective Declare(SubcommandSpec spec)
     {
-        var directive = new KernelActionDirective(spec.Name, spec.Description);
+        // A verb directive is declared under its full name (#!promote); a subcommand under its own (run).
+        var directive = new KernelActionDirective(spec.IsVerb ? spec.Directive : spec.Name, spec.Description);
         foreach (var option in spec.AllOptions)
         {
             var parameter = new KernelDirectiveParameter(option.Name, option.Description)
@@ -73,8 +97,12 @@ public sealed class ExperimentKernelExtension : IKernelExtension
                 case "--task":
                     parameter.AddCompletions(() => Enum.GetValues<MlTask>().Select(t => t.ToName()));
                     break;
-                case "--name":
+                case "--name" when spec.Directive == ExperimentSyntax.Directive:
+                case "--experiment":
                     parameter.AddCompletions(ExperimentNames);
+                    break;
+                case "--stage":
+                    parameter.AddCompletions(() => ["Staging", "Production", "Archived"]);
                     break;
                 case "--status":
                     parameter.AddCompletions(() => ["running", "finished", "failed"]);

@@ -13,7 +13,7 @@ internal static class ExperimentSyntax
     public static readonly IReadOnlyList<OptionSpec> Shared =
     [
         new("--store", "Store location: a folder for the embedded LiteDB store (default: .mlops in the working directory, or $MLOPS_STORE)."),
-        new("--var", "Name of the C# variable the result is stored in for the next cells (default: lastExperiment, lastRuns, lastRun, lastComparison)."),
+        new("--var", "Name of the C# variable the result is stored in for the next cells (default: per command, e.g. lastExperiment, lastRun, lastVersion, lastPromotion)."),
     ];
 
     public static readonly SubcommandSpec Run = new("run", "Run an experiment: load -> validate -> featurize -> split -> train -> evaluate, tracked and cached.",

@@ -8,4 +8,7 @@ internal sealed record OptionSpec(string Name, string Description, bool Flag = f
 {
     /// <summary>Options that take a number: checked before the engine sees them, as the CLI's typed options are.</summary>
     public string? NumberKind { get; init; }
+
+    /// <summary>How a repeatable option's values are joined in a command sent as JSON (';' when a value holds spaces).</summary>
+    public char Separator { get; init; } = ' ';
 }

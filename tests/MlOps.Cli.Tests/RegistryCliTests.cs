@@ -196,4 +196,64 @@ public sealed class RegistryCliTests : IDisposable
         Assert.Equal("Archived", history[2]!["to"]!.GetValue<string>());
         Assert.Equal("Production", stages[promotions[1] - 1]);
     }
+
+    [Fact]
+    public void Alias_moves_between_versions_and_unalias_removes_it()
+    {
+        var (weak, strong) = TwoRuns();
+        Register(weak);
+        Register(strong);
+
+        var (exit1, first, err1) = _cli.Json("models", "alias", "--model", Model, "--version", "1", "--alias", "champion");
+        var (exit2, moved, err2) = _cli.Json("models", "alias", "--model", Model, "--version", "2", "--alias", "champion");
+        Assert.True(exit1 == 0, err1);
+        Assert.True(exit2 == 0, err2);
+        Assert.Equal("""{"model":"RFClass-cwurData","version":1,"alias":"champion","aliases":["champion"]}""", first.ToJsonString());
+        Assert.Equal(2, moved["version"]!.GetValue<int>());
+        string Aliases() => string.Join("|", _cli.Json("models", "show", Model).Json["versions"]!.AsArray().Select(v => string.Join(",", v!["aliases"]!.AsArray())));
+        Assert.Equal("|champion", Aliases());
+
+        var (exit3, removed, err3) = _cli.Json("models", "unalias", "--model", Model, "--alias", "champion");
+        Assert.True(exit3 == 0, err3);
+        Assert.Equal("""{"model":"RFClass-cwurData","alias":"champion","removedFrom":2}""", removed.ToJsonString());
+        Assert.Equal("|", Aliases());
+
+        var bad = _cli.Run("models", "alias", "--model", Model, "--version", "1", "--alias", "../x");
+        var ghost = _cli.Run("models", "alias", "--model", Model, "--version", "9", "--alias", "champion");
+        Assert.Equal((1, 1), (bad.Exit, ghost.Exit));
+        Assert.Contains("is not allowed", bad.Err);
+        Assert.Contains("has no version 9", ghost.Err);
+    }
+
+    [Fact]
+    public void Lineage_goes_from_a_version_to_its_run_params_featurizer_and_data_and_trained_on_comes_back()
+    {
+        var (weak, strong) = TwoRuns();
+        Register(weak);
+        Register(strong);
+        var run = _cli.Json("experiment", "show", strong).Json;
+
+        var (exit, lineage, err) = _cli.Json("models", "lineage", "--model", Model, "--version", "2");
+
+        Assert.True(exit == 0, err);
+        Assert.Equal((strong, true, "Finished"), (lineage["run"]!.GetValue<string>(), lineage["runInStore"]!.GetValue<bool>(), lineage["runStatus"]!.GetValue<string>()));
+        Assert.Equal("50", lineage["params"]!["train.n_est"]!.GetValue<string>());
+        // The code hash covers notebook-defined steps; a params.yaml run has none, so it is the run's (empty) hash.
+        Assert.Equal(run["featurizerCodeHash"]!.GetValue<string>(), lineage["featurizerCodeHash"]!.GetValue<string>());
+        var data = lineage["data"]!["sha256"]!.GetValue<string>();
+        Assert.Equal(run["data"]!["sha256"]!.GetValue<string>(), data);
+
+        // Both runs read the same file, so both versions come back; a prefix works as it does everywhere else.
+        var (exit2, forward, err2) = _cli.Json("models", "trained-on", "--data", data[..12]);
+        Assert.True(exit2 == 0, err2);
+        Assert.Equal([(Model, 1, weak), (Model, 2, strong)], forward["versions"]!.AsArray()
+            .Select(v => (v!["model"]!.GetValue<string>(), v["version"]!.GetValue<int>(), v["run"]!.GetValue<string>())));
+
+        var none = _cli.Json("models", "trained-on", "--data", new string('0', 64));
+        Assert.Equal(0, none.Exit);
+        Assert.Empty(none.Json["versions"]!.AsArray());
+        var tooShort = _cli.Run("models", "trained-on", "--data", "abc");
+        Assert.Equal(1, tooShort.Exit);
+        Assert.Contains("at least its first 8 characters", tooShort.Err);
+    }
 }

@@ -114,4 +114,35 @@ public sealed class RunNotebookTests : IDisposable
         Assert.Contains("Status: cached", text); // the re-run reused every stage
         Assert.Contains("SameRunAsBefore: True", text);
     }
+
+    [Fact]
+    public void Uc2_registry_notebook_registers_and_promotes_each_data_sets_best_model_through_its_gates()
+    {
+        // A child process for the same reason as exp1; the runner's working directory is notebooks/, so gates.yaml there applies.
+        var output = Path.Combine(_directory, "uc2.executed.ipynb");
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "mlops.dll"), "run", Path.Combine(KernelSession.RepoRoot, "notebooks", "uc2-registry.ipynb"), "--output", output, "--json" },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["MLOPS_STORE"] = Path.Combine(_directory, "store");
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(5)));
+
+        Assert.True(process.ExitCode == 0, stderr.Result + stdout.Result);
+        var outputs = JsonNode.Parse(File.ReadAllText(output))!["cells"]!.AsArray().SelectMany(c => c!["outputs"]?.AsArray() ?? []).ToList();
+        var html = string.Join("\n", outputs.Select(o => o!["data"]?["text/html"]?.ToString() ?? ""));
+        var text = string.Join("\n", outputs.Select(o => o!["data"]?["text/plain"]?.ToString() ?? ""));
+        foreach (var data in new[] { "cwurData", "timesData", "shanghaiData" })
+        {
+            Assert.Contains($"RFClass-{data} v1 is now Production", text);
+            Assert.Contains($"RFClass-{data}: 1 version(s), Production: v1", text);
+        }
+        Assert.Contains("✓ auc >= 0.95", text); // the declared gate from notebooks/gates.yaml ran
+        Assert.Contains("<ol class=\"mlops-history\"", html);
+        Assert.DoesNotContain("<script", html);
+    }
 }

@@ -234,6 +234,9 @@ public sealed class ModelRegistry
         return _models.History(model);
     }
 
+    /// <summary>Versions, history and gate runs of a model together (what `models show` presents).</summary>
+    public RegisteredModel Describe(string model) => new(model, Versions(model), History(model), GateRuns(model));
+
     public IReadOnlyList<GateRun> GateRuns(string model, int? version = null) => _models.GateRuns(RegistryNames.ValidateModel(model), version);
 
     /// <summary>Lineage backwards: the run a version came from (params, featurizer code hash, data fingerprint).</summary>
@@ -241,6 +244,13 @@ public sealed class ModelRegistry
     {
         var v = Version(model, version);
         return _runs.FindRun(v.RunId) ?? throw new MlOpsException($"Run {v.RunId} of '{model}' v{version} is no longer in the store; the version still carries its params, metrics and data fingerprint.");
+    }
+
+    /// <summary>Lineage backwards without failing on a deleted run: the version's own snapshot, plus its run when still stored.</summary>
+    public ModelLineage Lineage(string model, int version)
+    {
+        var v = Version(model, version);
+        return new ModelLineage(v, _runs.FindRun(v.RunId));
     }
 
     /// <summary>Lineage forwards: every registered version trained on data with this fingerprint (SHA-256 or a prefix of 8+).</summary>

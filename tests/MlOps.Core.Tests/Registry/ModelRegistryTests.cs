@@ -315,4 +315,27 @@ public sealed class ModelRegistryTests(RankingsRuns runs) : IClassFixture<Rankin
         var e = Assert.Throws<MlOpsException>(() => GateFile.Parse("models:\n  m:\n    slices:\n      - { filter: \"a > 1\" }\n"));
         Assert.Contains("a slice needs a filter and a gate", e.Message);
     }
+
+    [Fact]
+    public void Lineage_and_Describe_answer_from_the_versions_snapshot_even_when_the_run_is_gone()
+    {
+        var registry = Registry();
+        registry.Register(runs.Strong.Id, Model("lineage"));
+        registry.Promote(Model("lineage"), 1, ModelStage.Archived, "retire");
+
+        var lineage = registry.Lineage(Model("lineage"), 1);
+        // The same registered models, read next to a run store that never had the run (as after a clean-up).
+        var empty = Directory.CreateTempSubdirectory("mlops-empty-").FullName;
+        ModelLineage orphan;
+        using (var other = MlOps.Storage.LiteDb.LiteDbRunStore.Open(Path.Combine(empty, ".mlops")))
+            orphan = new ModelRegistry(other, runs.Store, _events).Lineage(Model("lineage"), 1);
+        var described = registry.Describe(Model("lineage"));
+
+        Assert.Equal(runs.Strong.Id, lineage.Run!.Id);
+        Assert.Null(orphan.Run);
+        Assert.Equal((runs.Strong.Data!.Sha256, "50"), (orphan.Version.Data!.Sha256, orphan.Version.Params["train.n_est"]));
+        Assert.Equal((1, 1, ModelStage.Archived), (described.Versions.Count, described.History.Count, described.Versions[0].Stage));
+        Assert.Throws<MlOpsException>(() => registry.Lineage(Model("lineage"), 7));
+        Directory.Delete(empty, recursive: true);
+    }
 }
