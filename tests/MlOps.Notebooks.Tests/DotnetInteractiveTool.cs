@@ -17,6 +17,9 @@ public static class DotnetInteractiveTool
         var toolDirectory = Path.Combine(RepositoryRoot(), "artifacts", "tools", "dotnet-interactive-" + Version);
         var executable = Path.Combine(toolDirectory, OperatingSystem.IsWindows() ? "dotnet-interactive.exe" : "dotnet-interactive");
         await InstallLock.WaitAsync();
+        // dotnet test runs test assemblies in parallel processes, and two of them need the tool: a lock file
+        // keeps a second process from installing into the same folder at the same time.
+        using var processLock = await AcquireFileLockAsync(toolDirectory + ".lock");
         try
         {
             if (File.Exists(executable))
@@ -44,6 +47,23 @@ public static class DotnetInteractiveTool
         finally
         {
             InstallLock.Release();
+        }
+    }
+
+    private static async Task<FileStream> AcquireFileLockAsync(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var deadline = DateTime.UtcNow.AddMinutes(5);
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(200);
+            }
         }
     }
 
