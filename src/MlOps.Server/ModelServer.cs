@@ -42,6 +42,8 @@ public sealed class ModelServer : IAsyncDisposable
             throw new MlOpsException($"--port must be between 0 and 65535, not {options.Port}.");
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        // The caller (CLI, notebook, test host) owns the process's signals; a library must not swallow Ctrl+C.
+        builder.Services.AddSingleton<IHostLifetime, CallerLifetime>();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(address, options.Port);
@@ -163,6 +165,13 @@ public sealed class ModelServer : IAsyncDisposable
         ["sha256"] = scorer.Sha256,
         ["signature"] = scorer.Signature.Select(c => new Dictionary<string, string> { ["name"] = c.Name, ["type"] = c.Type }).ToList(),
     };
+
+    private sealed class CallerLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancel) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancel) => Task.CompletedTask;
+    }
 
     public async Task StopAsync(CancellationToken cancel = default) => await _app.StopAsync(cancel);
 
