@@ -1,0 +1,217 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using MlOps.Data;
+using MlOps.Serving;
+
+namespace MlOps.Server.Tests;
+
+public sealed class InvocationTests(ServedModel served) : IClassFixture<ServedModel>
+{
+    /// <summary>Real cwurData rows: signature columns (numbers as JSON numbers, country as text) plus "institution", an extra column.</summary>
+    private (List<string> Columns, List<object?[]> Rows) SampleRows(int count = 12)
+    {
+        var table = TableLoader.LoadCsv(ServedModel.Rankings);
+        var columns = served.Scorer.Signature.Select(c => c.Name).Append("institution").ToList();
+        var rows = Enumerable.Range(0, count).Select(i => i * 37 % table.RowCount).Select(r => columns.Select(c =>
+        {
+            var text = table[c].GetText(r);
+            var isNumber = served.Scorer.Signature.Any(s => s.Name == c && s.Type == "number");
+            return text is null ? null : isNumber ? double.Parse(text, CultureInfo.InvariantCulture) : (object)text;
+        }).ToArray()).ToList();
+        return (columns, rows);
+    }
+
+    private static JsonNode? Node(object? cell) => cell switch { null => null, double d => JsonValue.Create(d), _ => JsonValue.Create((string)cell) };
+
+    private async Task<(HttpStatusCode Status, JsonNode? Body)> Post(ModelServer server, string body, bool token = true)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, server.Url + "/invocations") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        if (token)
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ServedModel.Token);
+        using var response = await served.Client.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text));
+    }
+
+    private void AssertSameAsEngine(List<string> columns, List<object?[]> rows, JsonNode? body)
+    {
+        var expected = served.Scorer.Score(new ScoringInput(columns, rows));
+        var actual = body!["predictions"]!.AsArray();
+        Assert.Equal(expected.Count, actual.Count);
+        for (var i = 0; i < expected.Count; i++)
+        {
+            Assert.Equal((bool)expected[i].Label, actual[i]!["label"]!.GetValue<bool>());
+            Assert.Equal(expected[i].Probability!.Value, actual[i]!["probability"]!.GetValue<double>());
+            Assert.Equal(expected[i].Score!.Value, actual[i]!["score"]!.GetValue<double>());
+        }
+    }
+
+    [Fact]
+    public async Task Dataframe_split_gives_the_engines_own_predictions()
+    {
+        var (columns, rows) = SampleRows();
+        var body = new JsonObject
+        {
+            ["dataframe_split"] = new JsonObject
+            {
+                ["columns"] = new JsonArray(columns.Select(c => (JsonNode?)c).ToArray()),
+                ["data"] = new JsonArray(rows.Select(r => (JsonNode?)new JsonArray(r.Select(Node).ToArray())).ToArray()),
+            },
+        };
+        var (status, json) = await Post(served.Server, body.ToJsonString());
+        Assert.Equal(HttpStatusCode.OK, status);
+        AssertSameAsEngine(columns, rows, json);
+        Assert.Contains(json!["predictions"]!.AsArray(), p => p!["label"]!.GetValue<bool>());
+    }
+
+    private static JsonArray Records(List<string> columns, List<object?[]> rows) =>
+        new(rows.Select(r => (JsonNode?)new JsonObject(columns.Select((c, i) => KeyValuePair.Create(c, Node(r[i]))))).ToArray());
+
+    [Fact]
+    public async Task Dataframe_records_gives_the_engines_own_predictions()
+    {
+        var (columns, rows) = SampleRows();
+        var (status, json) = await Post(served.Server, new JsonObject { ["dataframe_records"] = Records(columns, rows) }.ToJsonString());
+        Assert.Equal(HttpStatusCode.OK, status);
+        AssertSameAsEngine(columns, rows, json);
+    }
+
+    [Fact]
+    public async Task Instances_as_objects_or_as_arrays_in_signature_order_give_the_engines_own_predictions()
+    {
+        var (columns, rows) = SampleRows();
+        var (status, json) = await Post(served.Server, new JsonObject { ["instances"] = Records(columns, rows) }.ToJsonString());
+        Assert.Equal(HttpStatusCode.OK, status);
+        AssertSameAsEngine(columns, rows, json);
+
+        var signature = columns.Take(served.Scorer.Signature.Count).ToList();
+        var positional = rows.Select(r => r.Take(signature.Count).ToArray()).ToList();
+        var arrays = new JsonArray(positional.Select(r => (JsonNode?)new JsonArray(r.Select(Node).ToArray())).ToArray());
+        (status, json) = await Post(served.Server, new JsonObject { ["instances"] = arrays }.ToJsonString());
+        Assert.Equal(HttpStatusCode.OK, status);
+        AssertSameAsEngine(signature, positional, json);
+    }
+
+    [Fact]
+    public async Task Health_is_open_and_version_names_model_version_signature_and_hash()
+    {
+        using var health = await served.Client.GetAsync(served.Server.Url + "/health");
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.StartsWith("http://127.0.0.1:", served.Server.Url);
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, served.Server.Url + "/version");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ServedModel.Token);
+        using var response = await served.Client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var json = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Equal(ServedModel.Name, json["model"]!.GetValue<string>());
+        Assert.Equal(served.Version.Version, json["version"]!.GetValue<int>());
+        Assert.Equal("Production", json["stage"]!.GetValue<string>());
+        Assert.Equal(served.Version.Artifact.Sha256, json["sha256"]!.GetValue<string>());
+        Assert.Equal(served.Version.Signature.Select(c => c.Name + ":" + c.Type),
+            json["signature"]!.AsArray().Select(c => c!["name"]!.GetValue<string>() + ":" + c["type"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task Every_route_but_health_needs_the_bearer_token()
+    {
+        var (columns, rows) = SampleRows(1);
+        var body = new JsonObject { ["dataframe_records"] = Records(columns, rows) }.ToJsonString();
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Post(served.Server, body, token: false)).Status);
+        using var version = await served.Client.GetAsync(served.Server.Url + "/version");
+        Assert.Equal(HttpStatusCode.Unauthorized, version.StatusCode);
+        using var wrong = new HttpRequestMessage(HttpMethod.Get, served.Server.Url + "/version");
+        wrong.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ServedModel.Token + "x");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await served.Client.SendAsync(wrong)).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_missing_column_is_a_400_naming_it()
+    {
+        var (columns, rows) = SampleRows(2);
+        var drop = served.Scorer.Signature.First(c => c.Type == "number").Name;
+        var at = columns.IndexOf(drop);
+        var kept = columns.Where((_, i) => i != at).ToList();
+        var (status, json) = await Post(served.Server, new JsonObject { ["dataframe_records"] = Records(kept, rows.Select(r => r.Where((_, i) => i != at).ToArray()).ToList()) }.ToJsonString());
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains($"Missing column '{drop}'", json!["message"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_wrong_type_is_a_400_naming_the_column()
+    {
+        var (columns, rows) = SampleRows(1);
+        var number = served.Scorer.Signature.First(c => c.Type == "number").Name;
+        rows[0][columns.IndexOf(number)] = "many";
+        var (status, json) = await Post(served.Server, new JsonObject { ["dataframe_records"] = Records(columns, rows) }.ToJsonString());
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains($"Column '{number}' is a number", json!["message"]!.GetValue<string>());
+
+        (columns, rows) = SampleRows(1);
+        rows[0][columns.IndexOf("country")] = 7.0;
+        (status, json) = await Post(served.Server, new JsonObject { ["dataframe_records"] = Records(columns, rows) }.ToJsonString());
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("Column 'country' is a category", json!["message"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData("{\"dataframe_records\": [{\"a\": 1}")]
+    [InlineData("not json")]
+    [InlineData("")]
+    [InlineData("[1, 2]")]
+    [InlineData("{\"columns\": []}")]
+    [InlineData("{\"dataframe_split\": {\"columns\": [\"a\"]}}")]
+    [InlineData("{\"dataframe_records\": [{\"country\": {\"nested\": 1}}]}")]
+    public async Task Malformed_bodies_are_400s_not_500s(string body)
+    {
+        var (status, json) = await Post(served.Server, body);
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.False(string.IsNullOrWhiteSpace(json!["message"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task The_strict_server_refuses_an_extra_column_with_a_400_naming_it()
+    {
+        var (columns, rows) = SampleRows(1);
+        var (status, json) = await Post(served.Strict, new JsonObject { ["dataframe_records"] = Records(columns, rows) }.ToJsonString(), token: false);
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("Column 'institution'", json!["message"]!.GetValue<string>());
+        var signature = columns.Take(served.Scorer.Signature.Count).ToList();
+        (status, _) = await Post(served.Strict, new JsonObject { ["dataframe_records"] = Records(signature, rows.Select(r => r.Take(signature.Count).ToArray()).ToList()) }.ToJsonString(), token: false);
+        Assert.Equal(HttpStatusCode.OK, status);
+    }
+
+    [Fact]
+    public async Task A_body_over_the_limit_is_refused_with_413()
+    {
+        var (columns, rows) = SampleRows(60);
+        var body = new JsonObject { ["dataframe_records"] = Records(columns, rows) }.ToJsonString();
+        Assert.True(body.Length > 2048);
+        var (status, json) = await Post(served.Strict, body, token: false);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, status);
+        Assert.Contains("larger than this server accepts", json!["message"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Eight_clients_times_fifty_requests_all_succeed_with_the_same_answer()
+    {
+        var (columns, rows) = SampleRows(3);
+        var body = new JsonObject { ["dataframe_records"] = Records(columns, rows) }.ToJsonString();
+        var expected = (await Post(served.Server, body)).Body!.ToJsonString();
+        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
+        {
+            var answers = new List<(HttpStatusCode, string)>();
+            for (var i = 0; i < 50; i++)
+            {
+                var (status, json) = await Post(served.Server, body);
+                answers.Add((status, json!.ToJsonString()));
+            }
+            return answers;
+        })));
+        Assert.All(results.SelectMany(r => r), a => Assert.Equal((HttpStatusCode.OK, expected), a));
+        Assert.Equal(400, results.Sum(r => r.Count));
+    }
+}
