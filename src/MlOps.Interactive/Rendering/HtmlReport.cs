@@ -13,9 +13,7 @@ namespace MlOps.Interactive.Rendering;
 /// </summary>
 internal static class HtmlReport
 {
-    private const string Table = "border-collapse:collapse;font-size:12px;margin:4px 0";
-    private const string Cell = "border:1px solid #ddd;padding:2px 6px;text-align:left";
-    private const string Num = "border:1px solid #ddd;padding:2px 6px;text-align:right;font-variant-numeric:tabular-nums";
+    private const string Table = HtmlStyle.Table, Cell = HtmlStyle.Cell, Num = HtmlStyle.Num;
 
     public static string Result(ExperimentResult result, RunDetails? bestDetails)
     {

@@ -11,12 +11,10 @@ namespace MlOps.Interactive.Rendering;
 /// </summary>
 internal static class RegistryHtml
 {
-    private const string Table = "border-collapse:collapse;font-size:12px;margin:4px 0";
-    private const string Cell = "border:1px solid #ddd;padding:2px 6px;text-align:left";
-    private const string Num = "border:1px solid #ddd;padding:2px 6px;text-align:right;font-variant-numeric:tabular-nums";
+    private const string Table = HtmlStyle.Table, Cell = HtmlStyle.Cell, Num = HtmlStyle.Num;
 
     // The headline metrics a versions table shows, in this order, when the versions have them.
-    private static readonly string[] Headline = ["auc", "accuracy", "f1", "macro_accuracy", "micro_accuracy", "rmse", "mae", "r_squared"];
+    private static readonly string[] Headline = ["auc", "accuracy", "f1", "macro_accuracy", "micro_accuracy", "rmse", "mae", "r2"];
 
     public static string Registered(ModelVersion v) =>
         $"<div class=\"mlops-registered\"><h4 style=\"margin:4px 0\">registered run <code>{E(Short(v.RunId))}</code> as {E(v.Model)} v{v.Version}</h4>{Versions([v])}</div>";
