@@ -345,7 +345,7 @@ internal sealed class ExperimentRunner
             },
         };
         _memo.TryAdd("mask:" + key, new Lazy<object>(isTest));
-        return new SplitOutput(Persist(entry, () => _store.Artifacts.Put(s => s.Write(isTest.Select(b => b ? (byte)1 : (byte)0).ToArray()), "split")), isTest);
+        return new SplitOutput(Persist(entry, () => _store.Artifacts.Put(s => SplitSpec.WriteMask(isTest, s), "split")), isTest);
     }
 
     private bool[] Mask(string splitKey) =>
@@ -353,9 +353,7 @@ internal sealed class ExperimentRunner
         {
             var entry = _store.FindStage(splitKey) ?? throw new InvalidOperationException("split entry vanished");
             using var stream = _store.Artifacts.OpenRead(entry.Output!);
-            using var buffer = new MemoryStream();
-            stream.CopyTo(buffer);
-            return buffer.ToArray().Select(b => b == 1).ToArray();
+            return SplitSpec.ReadMask(stream);
         });
 
     private string ReadText(ArtifactRef artifact)

@@ -57,5 +57,15 @@ public sealed record SplitSpec
         return isTest;
     }
 
+    /// <summary>The split stage's stored output: one byte per row, 1 = validates. Written and read only here.</summary>
+    internal static void WriteMask(bool[] isTest, Stream stream) => stream.Write(isTest.Select(b => b ? (byte)1 : (byte)0).ToArray());
+
+    internal static bool[] ReadMask(Stream stream)
+    {
+        using var buffer = new MemoryStream();
+        stream.CopyTo(buffer);
+        return buffer.ToArray().Select(b => b == 1).ToArray();
+    }
+
     public string Describe => By is not null ? $"by {By} (last value validates)" : $"random {TestFraction:0.##} test, seed {Seed}";
 }

@@ -220,11 +220,7 @@ internal sealed class GateEvaluator(IRunStore runs)
             features = FeatureSet.Read(stream);
         bool[] mask;
         using (var stream = runs.Artifacts.OpenVerified(Entry(StageKeys.Split).Output!))
-        using (var buffer = new MemoryStream())
-        {
-            stream.CopyTo(buffer);
-            mask = buffer.ToArray().Select(b => b == 1).ToArray();
-        }
+            mask = SplitSpec.ReadMask(stream);
         if (mask.Length != features.Rows)
             throw new MlOpsException($"the split of run {run.Id} does not match its feature set ({mask.Length} vs {features.Rows} rows). Re-run the experiment with --force.");
         return new HeldOut(features, mask);
