@@ -15,31 +15,38 @@ public static class DotnetInteractiveTool
     public static async Task<string> EnsureInstalledAsync()
     {
         var toolDirectory = Path.Combine(RepositoryRoot(), "artifacts", "tools", "dotnet-interactive-" + Version);
-        var executable = Path.Combine(toolDirectory, OperatingSystem.IsWindows() ? "dotnet-interactive.exe" : "dotnet-interactive");
+        var executableName = OperatingSystem.IsWindows() ? "dotnet-interactive.exe" : "dotnet-interactive";
+        var executable = Path.Combine(toolDirectory, executableName);
         await InstallLock.WaitAsync();
-        // dotnet test runs test assemblies in parallel processes, and two of them need the tool: a lock file
-        // keeps a second process from installing into the same folder at the same time.
-        using var processLock = await AcquireFileLockAsync(toolDirectory + ".lock");
         try
         {
-            if (File.Exists(executable))
+            for (var attempt = 1; !File.Exists(executable); attempt++)
             {
-                return executable;
-            }
-
-            var install = Process.Start(new ProcessStartInfo("dotnet", ["tool", "install", "--tool-path", toolDirectory, "Microsoft.dotnet-interactive", "--version", Version])
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            })!;
-            var output = install.StandardOutput.ReadToEndAsync();
-            var error = install.StandardError.ReadToEndAsync();
-            await install.WaitForExitAsync();
-            if (install.ExitCode != 0 || !File.Exists(executable))
-            {
-                throw new InvalidOperationException(
-                    $"Installing Microsoft.dotnet-interactive {Version} into '{toolDirectory}' failed (exit {install.ExitCode}): {await output} {await error} " +
-                    "Check that the NuGet source serves this version, or install it there by hand with the same command.");
+                // dotnet test runs test assemblies in parallel processes and two of them need the tool. A lock file
+                // did not keep two `dotnet tool install` runs apart on CI, so each process installs into its own
+                // staging folder and moves it into place in one rename (a tool-path install is relocatable);
+                // the loser of the race just uses the winner's folder.
+                var staging = $"{toolDirectory}.staging-{Environment.ProcessId}-{Guid.NewGuid():N}";
+                try
+                {
+                    await InstallAsync(staging, Path.Combine(staging, executableName), attempt);
+                    Directory.Move(staging, toolDirectory);
+                }
+                catch (IOException) when (File.Exists(executable))
+                {
+                    // Another process finished first.
+                }
+                catch (InvalidOperationException) when (attempt < 2)
+                {
+                    // One retry for a transient NuGet failure.
+                }
+                finally
+                {
+                    if (Directory.Exists(staging))
+                    {
+                        Directory.Delete(staging, recursive: true);
+                    }
+                }
             }
 
             return executable;
@@ -50,20 +57,21 @@ public static class DotnetInteractiveTool
         }
     }
 
-    private static async Task<FileStream> AcquireFileLockAsync(string path)
+    private static async Task InstallAsync(string toolDirectory, string executable, int attempt)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var deadline = DateTime.UtcNow.AddMinutes(5);
-        while (true)
+        var install = Process.Start(new ProcessStartInfo("dotnet", ["tool", "install", "--tool-path", toolDirectory, "Microsoft.dotnet-interactive", "--version", Version])
         {
-            try
-            {
-                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(200);
-            }
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        var output = install.StandardOutput.ReadToEndAsync();
+        var error = install.StandardError.ReadToEndAsync();
+        await install.WaitForExitAsync();
+        if (install.ExitCode != 0 || !File.Exists(executable))
+        {
+            throw new InvalidOperationException(
+                $"Installing Microsoft.dotnet-interactive {Version} into '{toolDirectory}' failed (exit {install.ExitCode}, attempt {attempt}): {await output} {await error} " +
+                "Check that the NuGet source serves this version, or install it there by hand with the same command.");
         }
     }
 
