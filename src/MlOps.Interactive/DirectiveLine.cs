@@ -54,6 +54,8 @@ internal static class DirectiveLine
         int first;
         if (specs is [{ IsVerb: true } verb])
             (subcommand, first) = (verb, 1);
+        else if ((tokens.Count < 2 || tokens[1].StartsWith("--", StringComparison.Ordinal)) && specs.FirstOrDefault(s => s.IsDefault) is { } implied)
+            (subcommand, first) = (implied, 1);
         else if (tokens.Count < 2)
             throw Usage(directive, $"{directive} needs a subcommand.");
         else

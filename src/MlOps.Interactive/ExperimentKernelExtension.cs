@@ -31,7 +31,7 @@ public sealed class ExperimentKernelExtension : IKernelExtension
         csharp.AddAssemblyReferences(new[]
         {
             typeof(Experiments).Assembly, typeof(LiteDbRunStore).Assembly, typeof(Microsoft.Data.Analysis.DataFrame).Assembly,
-            typeof(Microsoft.ML.IDataView).Assembly, typeof(Microsoft.ML.MLContext).Assembly,
+            typeof(Microsoft.ML.IDataView).Assembly, typeof(Microsoft.ML.MLContext).Assembly, typeof(MlOps.Server.ModelServer).Assembly,
         }.Select(a => a.Location).Where(l => l.Length > 0).Distinct());
 
         // Values reaching C# code render as they did in the directive's output when displayed again.
@@ -72,10 +72,30 @@ public sealed class ExperimentKernelExtension : IKernelExtension
         csharp.AddDirective<ModelsUnaliasCommand>(models["unalias"], registry.UnaliasAsync);
         csharp.AddDirective<ModelsLineageCommand>(models["lineage"], registry.LineageAsync);
         csharp.AddDirective<ModelsTrainedOnCommand>(models["trained-on"], registry.TrainedOnAsync);
+
+        // #!deploy: servers live in the kernel and stop with it.
+        var running = new NotebookDeployments();
+        kernel.RegisterForDisposal(running);
+        var deploy = new DeployHandlers(csharp, running);
+        var deploySubcommands = DeploySyntax.All.ToDictionary(s => s.Name, Declare);
+        var deployRoot = new KernelActionDirective(DeploySyntax.Directive, "Serve registered models over HTTP, list and stop deployments (the options of `mlops deploy`).")
+        {
+            Subcommands = deploySubcommands.Values.ToList(),
+        };
+        // `#!deploy --model m` (no subcommand) serves: the root takes serve's options too.
+        // Not required at the root: the kernel would then demand --model on `#!deploy list` too; DirectiveLine checks it.
+        foreach (var parameter in Declare(DeploySyntax.Serve, requireOptions: false).Parameters.ToList())
+            deployRoot.Parameters.Add(parameter);
+        csharp.AddDirective<DeployServeCommand>(deployRoot, deploy.ServeAsync);
+        csharp.AddDirective<DeployServeCommand>(deploySubcommands["serve"], deploy.ServeAsync);
+        csharp.AddDirective<DeployListCommand>(deploySubcommands["list"], deploy.ListAsync);
+        csharp.AddDirective<DeployStopCommand>(deploySubcommands["stop"], deploy.StopAsync);
         return Task.CompletedTask;
     }
 
-    private static KernelActionDirective Declare(SubcommandSpec spec)
+    private static KernelActionDirective Declare(SubcommandSpec spec) => Declare(spec, requireOptions: true);
+
+    private static KernelActionDirective Declare(SubcommandSpec spec, bool requireOptions)
     {
         // A verb directive is declared under its full name (#!promote); a subcommand under its own (run).
         var directive = new KernelActionDirective(spec.IsVerb ? spec.Directive : spec.Name, spec.Description);
@@ -84,7 +104,7 @@ public sealed class ExperimentKernelExtension : IKernelExtension
             var parameter = new KernelDirectiveParameter(option.Name, option.Description)
             {
                 Flag = option.Flag,
-                Required = option.Required,
+                Required = option.Required && requireOptions,
                 AllowImplicitName = option.Positional,
                 // More than one is read by DirectiveLine; the kernel's parser would reject the second one.
                 MaxOccurrences = option.Repeatable ? 100 : 1,

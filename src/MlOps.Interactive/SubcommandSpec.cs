@@ -11,6 +11,9 @@ internal sealed record SubcommandSpec(string Name, string Description, IReadOnly
     /// <summary>True for `#!register`, `#!promote`, ...: the directive is the verb, as the CLI's top-level verbs are.</summary>
     public bool IsVerb => Directive == "#!" + Name;
 
+    /// <summary>The subcommand a directive line without one means (`#!deploy --model m` = `#!deploy serve --model m`).</summary>
+    public bool IsDefault { get; init; }
+
     /// <summary>How the command is written: `#!experiment run` or `#!promote`.</summary>
     public string Usage => IsVerb ? Directive : $"{Directive} {Name}";
 

@@ -1,0 +1,103 @@
+using Microsoft.DotNet.Interactive;
+using Microsoft.DotNet.Interactive.CSharp;
+using MlOps.Interactive.Commands;
+using MlOps.Interactive.Rendering;
+using MlOps.Registry;
+using MlOps.Server;
+using MlOps.Serving;
+using MlOps.Storage.LiteDb;
+using MlOps.Tracking;
+
+namespace MlOps.Interactive;
+
+/// <summary>
+/// `#!deploy serve|list|stop`: servers run inside the kernel (a notebook cell must not block), are recorded in the
+/// store like the CLI's, and stop with the kernel.
+/// </summary>
+internal sealed class DeployHandlers(CSharpKernel csharp, NotebookDeployments deployments)
+{
+    public Task ServeAsync(DeployServeCommand command, KernelInvocationContext context) => Guarded(command, context, async args =>
+    {
+        var storePath = RunStoreLocation.Resolve(args.One("--store"));
+        ModelScorer scorer;
+        using (var store = LiteDbRunStore.Open(storePath))
+        {
+            var version = ServedVersion.Resolve(ModelRegistry.Over(store), args.One("--model")!, args.One("--stage"), args.One("--alias"), args.Int("--version"));
+            scorer = ModelScorer.Load(version, store.Artifacts, new ScorerOptions { AllowExtraColumns = !args.Flag("--refuse-extra-columns") });
+        }
+
+        ModelServer server;
+        try
+        {
+            server = await ModelServer.StartAsync(new ModelServerOptions
+            {
+                Scorer = scorer,
+                Host = args.One("--host") ?? "127.0.0.1",
+                Port = args.Int("--port") ?? 0,
+                Token = args.One("--token"),
+                MaxBodyBytes = args.Int("--max-body-bytes") ?? new ModelServerOptions { Scorer = scorer }.MaxBodyBytes,
+            });
+        }
+        catch
+        {
+            scorer.Dispose();
+            throw;
+        }
+
+        var v = scorer.Version;
+        var record = new Deployment
+        {
+            Id = Deployment.NewId(), Model = v.Model, Version = v.Version, Url = server.Url, Source = "notebook",
+            Selector = args.Int("--version") is { } n ? $"v{n}" : args.One("--alias") is { } a ? "@" + a : args.One("--stage") ?? nameof(ModelStage.Production),
+        };
+        var running = new RunningDeployment(record, server, scorer, storePath);
+        deployments.Add(running);
+        using (var store = LiteDbRunStore.Open(storePath))
+            store.SaveDeployment(record);
+
+        var curl = SampleRequest.Curl(scorer.Signature, server.Url, args.One("--token") is null ? null : "MLOPS_SERVE_TOKEN");
+        ExperimentHandlers.Show(context, DeployHtml.Started(running, curl),
+            $"Serving '{v.Model}' v{v.Version} ({v.Stage}, sha256 {scorer.Sha256[..12]}) at {server.Url}\nSample request:\n  {curl}");
+        await SetAsync(args, "lastDeployment", running.Server);
+    });
+
+    public Task ListAsync(DeployListCommand command, KernelInvocationContext context) => Guarded(command, context, async args =>
+    {
+        IReadOnlyList<Deployment> records;
+        using (var store = LiteDbRunStore.Open(RunStoreLocation.Resolve(args.One("--store"))))
+            records = store.ListDeployments(args.One("--model"));
+        if (!args.Flag("--all"))
+            records = records.Where(r => r.IsRunning).ToList();
+        var live = deployments.Running.ToDictionary(d => d.Record.Id);
+        ExperimentHandlers.Show(context, DeployHtml.List(records, live), DeployText.List(records));
+        await SetAsync(args, "lastDeployments", records);
+    });
+
+    public Task StopAsync(DeployStopCommand command, KernelInvocationContext context) => Guarded(command, context, async args =>
+    {
+        var model = args.One("--model");
+        if ((model is null) == !args.Flag("--all"))
+            throw new MlOpsException("#!deploy stop: give --model <name> or --all (one of them).");
+        var stopped = await deployments.StopAsync(d => model is null || d.Record.Model == model);
+        var text = stopped.Count == 0
+            ? $"No server of {(model is null ? "any model" : $"'{model}'")} runs in this notebook."
+            : string.Join("\n", stopped.Select(d => $"Stopped '{d.Record.Model}' v{d.Record.Version} at {d.Record.Url}"));
+        ExperimentHandlers.Show(context, $"<p>{Svg.E(text).Replace("\n", "<br>")}</p>", text);
+        await SetAsync(args, "lastStopped", stopped.Select(d => d.Record).ToList());
+    });
+
+    private static async Task Guarded(MlOpsDirectiveCommand command, KernelInvocationContext context, Func<DirectiveArguments, Task> action)
+    {
+        try
+        {
+            await action(ExperimentHandlers.ReadArguments(command));
+        }
+        catch (MlOpsException e)
+        {
+            context.Fail(command, message: e.Message);
+        }
+    }
+
+    private Task SetAsync<T>(DirectiveArguments args, string defaultName, T value) =>
+        csharp.SetValueAsync(args.One("--var") ?? defaultName, value!, typeof(T));
+}

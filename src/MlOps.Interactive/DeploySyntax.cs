@@ -1,0 +1,39 @@
+namespace MlOps.Interactive;
+
+/// <summary>
+/// `#!deploy serve|list|stop`: the options of `mlops deploy ...` (a test keeps them equal). `#!deploy --model m` with no
+/// subcommand means serve, as the shorthand promises. A notebook's server listens on a free port unless --port says.
+/// </summary>
+internal static class DeploySyntax
+{
+    public const string Directive = "#!deploy";
+
+    private static readonly OptionSpec Model = new("--model", "The registered model's name.", Required: true);
+
+    public static readonly SubcommandSpec Serve = new("serve", "Serve a registered model version over HTTP on 127.0.0.1 (MLflow-compatible POST /invocations).",
+    [
+        Model,
+        new("--stage", "Serve the version in this stage: Production (default) or Staging."),
+        new("--alias", "Serve the version with this alias (e.g. champion)."),
+        new("--version", "Serve this version number.") { NumberKind = "an integer" },
+        new("--port", "TCP port (0 = any free port; the notebook's default).") { NumberKind = "an integer" },
+        new("--host", "IP address to listen on (default 127.0.0.1). Only loopback unless you open another interface on purpose."),
+        new("--token", "Require `Authorization: Bearer <token>` on every route but /health."),
+        new("--refuse-extra-columns", "Answer 400 when a request has columns the model does not use (default: ignore them).", Flag: true),
+        new("--max-body-bytes", "Largest request body accepted.") { NumberKind = "an integer" },
+    ]) { Directive = Directive, IsDefault = true };
+
+    public static readonly SubcommandSpec List = new("list", "Deployments: servers of this store (running ones, or --all), with version, URL, requests and latency.",
+    [
+        new("--model", "Only this model's deployments."),
+        new("--all", "Include stopped deployments.", Flag: true),
+    ]) { Directive = Directive };
+
+    public static readonly SubcommandSpec Stop = new("stop", "Stop running servers of a model (or --all).",
+    [
+        new("--model", "The model whose servers to stop."),
+        new("--all", "Stop every running server.", Flag: true),
+    ]) { Directive = Directive };
+
+    public static readonly IReadOnlyList<SubcommandSpec> All = [Serve, List, Stop];
+}
