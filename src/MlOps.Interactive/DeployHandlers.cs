@@ -79,9 +79,24 @@ internal sealed class DeployHandlers(CSharpKernel csharp, NotebookDeployments de
         if ((model is null) == !args.Flag("--all"))
             throw new MlOpsException("#!deploy stop: give --model <name> or --all (one of them).");
         var stopped = await deployments.StopAsync(d => model is null || d.Record.Model == model);
-        var text = stopped.Count == 0
-            ? $"No server of {(model is null ? "any model" : $"'{model}'")} runs in this notebook."
-            : string.Join("\n", stopped.Select(d => $"Stopped '{d.Record.Model}' v{d.Record.Version} at {d.Record.Url}"));
+        var lines = stopped.Select(d => $"Stopped '{d.Record.Model}' v{d.Record.Version} at {d.Record.Url}").ToList();
+        // Servers of the same store started elsewhere on this machine (`mlops deploy serve`) get SIGTERM, as `mlops deploy stop` does.
+        IReadOnlyList<Deployment> elsewhere;
+        using (var store = LiteDbRunStore.Open(RunStoreLocation.Resolve(args.One("--store"))))
+            elsewhere = store.ListDeployments(model).Where(d => d.IsRunning && stopped.All(s => s.Record.Id != d.Id)).ToList();
+        foreach (var d in elsewhere)
+        {
+            try
+            {
+                ServerProcess.Terminate(d);
+                lines.Add($"Stopping '{d.Model}' v{d.Version} at {d.Url} (pid {d.ProcessId})");
+            }
+            catch (MlOpsException e)
+            {
+                lines.Add(e.Message);
+            }
+        }
+        var text = lines.Count == 0 ? $"No server of {(model is null ? "any model" : $"'{model}'")} is running." : string.Join("\n", lines);
         ExperimentHandlers.Show(context, $"<p>{Svg.E(text).Replace("\n", "<br>")}</p>", text);
         await SetAsync(args, "lastStopped", stopped.Select(d => d.Record).ToList());
     });

@@ -15,6 +15,8 @@ internal static class DeployCommand
     {
         var deploy = new Command("deploy", "Serve registered models over HTTP.");
         deploy.Subcommands.Add(BuildServe(output, error));
+        deploy.Subcommands.Add(DeployManageCommand.BuildList(output, error));
+        deploy.Subcommands.Add(DeployManageCommand.BuildStop(output, error));
         return deploy;
     }
 
