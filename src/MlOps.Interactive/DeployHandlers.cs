@@ -101,11 +101,11 @@ internal sealed class DeployHandlers(CSharpKernel csharp, NotebookDeployments de
         await SetAsync(args, "lastStopped", stopped.Select(d => d.Record).ToList());
     });
 
-    private static async Task Guarded(MlOpsDirectiveCommand command, KernelInvocationContext context, Func<DirectiveArguments, Task> action)
+    private async Task Guarded(MlOpsDirectiveCommand command, KernelInvocationContext context, Func<DirectiveArguments, Task> action)
     {
         try
         {
-            await action(ExperimentHandlers.ReadArguments(command));
+            await action(ExperimentHandlers.ReadArguments(command, csharp));
         }
         catch (MlOpsException e)
         {

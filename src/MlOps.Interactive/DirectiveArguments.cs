@@ -23,6 +23,32 @@ internal sealed class DirectiveArguments(SubcommandSpec subcommand, IReadOnlyDic
         : double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) ? n
         : throw WrongType(option, text, "a number");
 
+    /// <summary>
+    /// Replace `@csharp:name` values with the named C# variable's value (a ModelVersion gives its number, a Run its id,
+    /// anything else its invariant text). An unknown name fails with the fix rather than passing the text through.
+    /// </summary>
+    public DirectiveArguments Resolve(Func<string, object?> variable)
+    {
+        const string prefix = "@csharp:";
+        if (!values.Values.Any(v => v.Any(x => x.StartsWith(prefix, StringComparison.Ordinal))))
+            return this;
+        var resolved = values.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<string>)kv.Value.Select(value =>
+        {
+            if (!value.StartsWith(prefix, StringComparison.Ordinal))
+                return value;
+            var name = value[prefix.Length..];
+            return variable(name) switch
+            {
+                null => throw new MlOpsException($"{Subcommand.Usage}: {value} names no C# variable. Define `var {name} = ...;` in an earlier C# cell, or write the value itself."),
+                Registry.ModelVersion v => v.Version.ToString(CultureInfo.InvariantCulture),
+                Tracking.Run r => r.Id,
+                IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+                var other => other.ToString() ?? "",
+            };
+        }).ToList());
+        return new DirectiveArguments(Subcommand, resolved);
+    }
+
     private MlOpsException WrongType(string option, string text, string kind) =>
         new($"{Subcommand.Usage}: {option} takes {kind}, not '{text}'. Write e.g. {option} 42.");
 }

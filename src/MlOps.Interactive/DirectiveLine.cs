@@ -87,7 +87,7 @@ internal static class DirectiveLine
                 value = token;
             }
 
-            if (option.NumberKind is { } kind && !IsNumber(value, kind))
+            if (option.NumberKind is { } kind && !value.StartsWith("@csharp:", StringComparison.Ordinal) && !IsNumber(value, kind))
                 throw new MlOpsException($"{subcommand.Usage}: {option.Name} takes {kind}, not '{value}'.");
             Add(option, value);
         }

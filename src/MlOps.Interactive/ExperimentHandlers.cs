@@ -142,11 +142,11 @@ internal sealed partial class ExperimentHandlers(CSharpKernel csharp)
     /// Reads the arguments, opens the store for this one command (another process may use it between cells),
     /// and turns an MlOpsException into a failed cell with its one-paragraph message.
     /// </summary>
-    private static async Task Guarded(ExperimentDirectiveCommand command, KernelInvocationContext context, Func<DirectiveArguments, Experiments, Task> action)
+    private async Task Guarded(ExperimentDirectiveCommand command, KernelInvocationContext context, Func<DirectiveArguments, Experiments, Task> action)
     {
         try
         {
-            var args = ReadArguments(command);
+            var args = ReadArguments(command, csharp);
             using var store = LiteDbRunStore.Open(RunStoreLocation.Resolve(args.One("--store")));
             await action(args, new Experiments(store));
         }
@@ -156,10 +156,13 @@ internal sealed partial class ExperimentHandlers(CSharpKernel csharp)
         }
     }
 
-    /// <summary>The command's arguments, with --var checked: it becomes a C# variable name.</summary>
-    internal static DirectiveArguments ReadArguments(MlOpsDirectiveCommand command)
+    /// <summary>
+    /// The command's arguments, with --var checked (it becomes a C# variable name) and `@csharp:name` values replaced by
+    /// that C# variable's value, so a directive can take what an earlier cell computed (`--version @csharp:lastVersion`).
+    /// </summary>
+    internal static DirectiveArguments ReadArguments(MlOpsDirectiveCommand command, CSharpKernel csharp)
     {
-        var args = command.ReadArguments();
+        var args = command.ReadArguments().Resolve(name => csharp.TryGetValue<object>(name, out var value) ? value : null);
         if (args.One("--var") is { } name && !Identifier().IsMatch(name))
             throw new MlOpsException($"--var {name} is not a C# variable name. Use letters, digits and _ (e.g. --var best).");
         return args;

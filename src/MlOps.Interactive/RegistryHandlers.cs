@@ -121,11 +121,11 @@ internal sealed class RegistryHandlers(CSharpKernel csharp)
         string.Join("; ", gates.Where(g => !g.Passed).Select(g => $"gate '{g.Name}' failed ({g.Detail})"));
 
     /// <summary>Opens the store and gate file for this one command, as the CLI does, and turns an MlOpsException into a failed cell.</summary>
-    private static async Task Guarded(MlOpsDirectiveCommand command, KernelInvocationContext context, Func<DirectiveArguments, ModelRegistry, Task> action)
+    private async Task Guarded(MlOpsDirectiveCommand command, KernelInvocationContext context, Func<DirectiveArguments, ModelRegistry, Task> action)
     {
         try
         {
-            var args = ExperimentHandlers.ReadArguments(command);
+            var args = ExperimentHandlers.ReadArguments(command, csharp);
             var gatesPath = args.One("--gates") ?? (File.Exists(DefaultGateFile) ? DefaultGateFile : null);
             var gates = gatesPath is null ? GateFile.Empty : GateFile.Load(gatesPath);
             using var store = LiteDbRunStore.Open(RunStoreLocation.Resolve(args.One("--store")));

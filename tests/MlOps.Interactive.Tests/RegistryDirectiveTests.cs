@@ -127,4 +127,21 @@ public sealed class RegistryDirectiveTests : IDisposable
         Assert.Contains("is not allowed", Failure(path));
         Assert.Contains("Give either --run <id> or --best", Failure(both));
     }
+
+    [Fact]
+    public async Task A_directive_takes_a_CSharp_value_with_the_csharp_prefix_so_a_notebook_promotes_the_version_it_just_registered()
+    {
+        var (weak, strong) = await TwoRunsAsync();
+        AssertSucceeded(await _session.SubmitAsync($"#!register --run {weak} --model {Model} {Store}"));
+        AssertSucceeded(await _session.SubmitAsync($"#!register --run {strong} --model {Model} {Store}"));
+
+        // lastVersion is v2 (a ModelVersion: its number is used); reason from a string variable.
+        AssertSucceeded(await _session.SubmitAsync("var why = \"from a variable\";"));
+        AssertSucceeded(await _session.SubmitAsync($"#!promote --model {Model} --version @csharp:lastVersion --stage Production --reason @csharp:why {Store}"));
+        Assert.Equal("2 True", ReturnedText(await _session.SubmitAsync("$\"{lastPromotion.Version.Version} {lastPromotion.Promoted}\"")));
+        Assert.Contains("from a variable", Text(await _session.SubmitAsync($"#!models show {Model} {Store}")));
+
+        var unknown = await _session.SubmitAsync($"#!promote --model {Model} --version @csharp:nothing --stage Production --reason x {Store}");
+        Assert.NotNull(Failure(unknown));
+    }
 }
