@@ -6,10 +6,10 @@ namespace MlOps.Interactive.Tests;
 /// <summary>Every registry directive is the twin of a CLI verb: same name, same options (less --json, plus --var).</summary>
 public sealed class RegistrySyntaxTests
 {
-    private static IEnumerable<string> OptionsOf(Command verb, Command? parent = null) =>
+    internal static IEnumerable<string> OptionsOf(Command verb, Command? parent = null) =>
         verb.Options.Concat(parent?.Options ?? []).Select(o => o.Name).Where(n => n != "--json" && !n.StartsWith("-h") && n != "--help" && n != "-?");
 
-    private static void AssertTwins(Command verb, SubcommandSpec spec, Command? parent = null)
+    internal static void AssertTwins(Command verb, SubcommandSpec spec, Command? parent = null)
     {
         Assert.Equal(OptionsOf(verb, parent).Order(), spec.AllOptions.Where(o => !o.Positional && o.Name != "--var").Select(o => o.Name).Order());
         Assert.Equal(verb.Arguments.Count, spec.Options.Count(o => o.Positional));
