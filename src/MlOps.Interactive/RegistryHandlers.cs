@@ -1,7 +1,10 @@
 using Microsoft.DotNet.Interactive;
 using Microsoft.DotNet.Interactive.CSharp;
+using Microsoft.DotNet.Interactive.Events;
+using Microsoft.DotNet.Interactive.Formatting;
 using MlOps.Interactive.Commands;
 using MlOps.Interactive.Rendering;
+using MlOps.Catalog;
 using MlOps.Registry;
 using MlOps.Storage.LiteDb;
 using MlOps.Tracking;
@@ -128,8 +131,15 @@ internal sealed class RegistryHandlers(CSharpKernel csharp)
             var args = ExperimentHandlers.ReadArguments(command, csharp);
             var gatesPath = args.One("--gates") ?? (File.Exists(DefaultGateFile) ? DefaultGateFile : null);
             var gates = gatesPath is null ? GateFile.Empty : GateFile.Load(gatesPath);
-            using var store = LiteDbRunStore.Open(RunStoreLocation.Resolve(args.One("--store")));
-            await action(args, ModelRegistry.Over(store, gates: gates));
+            var location = RunStoreLocation.Resolve(args.One("--store"));
+            using var store = LiteDbRunStore.Open(location);
+            // As the CLI: registrations and promotions also go to the company catalog.
+            var events = new RegistryEventHub();
+            using (CatalogFeed.Attach(events, () => LiteDbRunStore.Open(CatalogLocation.Resolve(null)), CatalogFeed.ProjectOf(location), store))
+                await action(args, ModelRegistry.Over(store, events, gates));
+            foreach (var failure in events.HandlerErrors)
+                context.Publish(new StandardErrorValueProduced(context.Command,
+                    [new FormattedValue("text/plain", $"warning: the model catalog was not updated ({failure.Message}). The registry change itself is done; check ${CatalogLocation.Variable}.\n")]));
         }
         catch (MlOpsException e)
         {

@@ -1,6 +1,9 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
+using MlOps.Catalog;
 using MlOps.Registry;
+using MlOps.Storage.LiteDb;
+using MlOps.Tracking;
 
 namespace MlOps.Cli.Commands;
 
@@ -28,8 +31,17 @@ internal static class RegistryCli
         {
             var gatesPath = parse.GetValue(Gates) ?? (File.Exists(DefaultGateFile) ? DefaultGateFile : null);
             var gates = gatesPath is null ? GateFile.Empty : GateFile.Load(gatesPath);
-            using var store = CommonOptions.OpenStore(parse.GetValue(CommonOptions.Store));
-            return action(ModelRegistry.Over(store, gates: gates));
+            var location = RunStoreLocation.Resolve(parse.GetValue(CommonOptions.Store));
+            using var store = LiteDbRunStore.Open(location);
+            // Registrations and promotions also go to the company catalog ($MLOPS_CATALOG, else the per-user one).
+            var events = new RegistryEventHub();
+            using (CatalogFeed.Attach(events, () => LiteDbRunStore.Open(CatalogLocation.Resolve(null)), CatalogFeed.ProjectOf(location), store))
+            {
+                var code = action(ModelRegistry.Over(store, events, gates));
+                foreach (var failure in events.HandlerErrors)
+                    error.WriteLine($"warning: the model catalog was not updated ({failure.Message}). The registry change itself is done; check ${CatalogLocation.Variable}.");
+                return code;
+            }
         }
         catch (MlOpsException e)
         {

@@ -97,7 +97,10 @@ public sealed class ModelCatalog(ICatalogStore store)
     /// Record every registration and promotion published on <paramref name="events"/>. <paramref name="runs"/> lets a
     /// registration record why this run: how many runs its experiment compared and which trainers they used.
     /// </summary>
-    public IDisposable Attach(RegistryEventHub events, string project, IRunStore? runs = null) => events.Subscribe(e =>
+    public IDisposable Attach(RegistryEventHub events, string project, IRunStore? runs = null) => events.Subscribe(e => Record(e, project, runs));
+
+    /// <summary>Append the record a registry event stands for (registrations and promotions; other events are ignored).</summary>
+    public void Record(RegistryEvent e, string project, IRunStore? runs = null)
     {
         switch (e)
         {
@@ -108,7 +111,7 @@ public sealed class ModelCatalog(ICatalogStore store)
                 Append(Promoted(promoted, project));
                 break;
         }
-    });
+    }
 
     internal static CatalogRecord Registered(ModelVersion v, string project, IRunStore? runs)
     {

@@ -1,0 +1,51 @@
+using MlOps.Registry;
+using MlOps.Tracking;
+
+namespace MlOps.Catalog;
+
+/// <summary>
+/// Feeds a surface's registry events into the company catalog, opening the catalog only when an event arrives (a
+/// read-only command never touches it). A failed catalog write never undoes the registry change: the hub keeps the
+/// error and the surface reports it as a warning.
+/// </summary>
+public sealed class CatalogFeed : IDisposable
+{
+    private readonly Func<ICatalogStore> _open;
+    private readonly string _project;
+    private readonly IRunStore? _runs;
+    private readonly IDisposable _subscription;
+    private readonly object _gate = new();
+    private ICatalogStore? _store;
+
+    private CatalogFeed(RegistryEventHub events, Func<ICatalogStore> open, string project, IRunStore? runs)
+    {
+        (_open, _project, _runs) = (open, project, runs);
+        _subscription = events.Subscribe(Publish);
+    }
+
+    public static CatalogFeed Attach(RegistryEventHub events, Func<ICatalogStore> open, string project, IRunStore? runs = null) =>
+        new(events, open, project, runs);
+
+    /// <summary>The project name a store stands for: the folder holding it (the repository, for the default .mlops).</summary>
+    public static string ProjectOf(string storeLocation)
+    {
+        var full = Path.GetFullPath(storeLocation).TrimEnd(Path.DirectorySeparatorChar);
+        return Path.GetFileName(Path.GetDirectoryName(full)) ?? "";
+    }
+
+    private void Publish(RegistryEvent e)
+    {
+        lock (_gate)
+        {
+            _store ??= _open();
+            new ModelCatalog(_store).Record(e, _project, _runs);
+        }
+    }
+
+    public void Dispose()
+    {
+        _subscription.Dispose();
+        lock (_gate)
+            (_store as IDisposable)?.Dispose();
+    }
+}
