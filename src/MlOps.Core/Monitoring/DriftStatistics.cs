@@ -66,11 +66,32 @@ public static class DriftStatistics
         var below = new long[n + 1];
         var equal = new long[n];
         long m = 0;
+        // A bucket index over [min, max] narrows each binary search to the few reference values in x's bucket
+        // (2-4 steps instead of log2(10,000) ≈ 14 on spread-out data): the search is this check's whole cost.
+        double min = sortedReference[0], max = sortedReference[^1];
+        var buckets = Math.Min(4 * n, 1 << 16);
+        var scale = max > min ? buckets / (max - min) : 0;
+        var start = new int[buckets + 2];
+        for (int b = 0, i = 0; b <= buckets + 1; b++)
+        {
+            // start[b] = first reference index whose value falls in bucket b or later.
+            while (i < n && (int)Math.Min(buckets, (sortedReference[i] - min) * scale) < b) i++;
+            start[b] = i;
+        }
         foreach (var x in current)
         {
             if (double.IsNaN(x)) continue;
             m++;
-            int lo = 0, hi = n;
+            int lo, hi;
+            if (x <= min) { lo = 0; hi = 0; }
+            else if (x > max) { lo = n; hi = n; }
+            else
+            {
+                var b = (int)Math.Min(buckets, (x - min) * scale);
+                // The bucket is monotone in the value, so the first value >= x lies in [start[b], start[b+1]].
+                lo = start[b];
+                hi = start[b + 1];
+            }
             while (lo < hi)
             {
                 var mid = (lo + hi) >>> 1;
