@@ -102,7 +102,7 @@ internal static class Featurizer
         return spec.Derive.Where(d => used.Contains(d.Key)).ToList();
     }
 
-    private static List<int> Filter(ColumnReader reader, string? filter)
+    internal static List<int> Filter(ColumnReader reader, string? filter)
     {
         if (filter is null)
             return Enumerable.Range(0, reader.RowCount).ToList();
@@ -122,7 +122,7 @@ internal static class Featurizer
         reader.Exists(label) ? [label] : RowExpression.ReferencedNames(label, "label");
 
     /// <summary>The label values for the kept rows (bool[], float[] or string[]) and the task they imply.</summary>
-    private static (MlTask Task, Array Labels) BuildLabel(ColumnReader reader, FeaturizeSpec spec, IReadOnlyList<int> rows, string dataName)
+    internal static (MlTask Task, Array Labels) BuildLabel(ColumnReader reader, FeaturizeSpec spec, IReadOnlyList<int> rows, string dataName)
     {
         object?[] raw;
         bool numeric, boolean;
