@@ -39,6 +39,7 @@ public sealed class ExperimentKernelExtension : IKernelExtension
         Formatter.Register<RunComparison>((comparison, writer) => writer.Write(HtmlReport.Comparison(comparison)), HtmlFormatter.MimeType);
         Formatter.Register<PromotionResult>((result, writer) => writer.Write(RegistryHtml.Promotion(result)), HtmlFormatter.MimeType);
         Formatter.Register<RegisteredModel>((model, writer) => writer.Write(RegistryHtml.Model(model)), HtmlFormatter.MimeType);
+        Formatter.Register<MlOps.Catalog.CatalogEntry>((entry, writer) => writer.Write(MlOps.Catalog.CatalogReport.Section(entry)), HtmlFormatter.MimeType);
 
         var handlers = new ExperimentHandlers(csharp);
         var subcommands = ExperimentSyntax.Subcommands.ToDictionary(s => s.Name, Declare);
@@ -61,11 +62,7 @@ public sealed class ExperimentKernelExtension : IKernelExtension
         csharp.AddDirective<PromoteModelCommand>(Declare(RegistrySyntax.Promote), registry.PromoteAsync);
         csharp.AddDirective<RollbackModelCommand>(Declare(RegistrySyntax.Rollback), registry.RollbackAsync);
         csharp.AddDirective<GateModelCommand>(Declare(RegistrySyntax.Gate), registry.GateAsync);
-        var models = RegistrySyntax.ModelsSubcommands.ToDictionary(s => s.Name, Declare);
-        csharp.KernelInfo.SupportedDirectives.Add(new KernelActionDirective(RegistrySyntax.Models, "Browse registered models, move aliases, follow lineage (the options of `mlops models`).")
-        {
-            Subcommands = models.Values.ToList(),
-        });
+        var models = DeclareGroup(csharp, RegistrySyntax.Models, "Browse registered models, move aliases, follow lineage (the options of `mlops models`).", RegistrySyntax.ModelsSubcommands);
         csharp.AddDirective<ModelsListCommand>(models["list"], registry.ListAsync);
         csharp.AddDirective<ModelsShowCommand>(models["show"], registry.ShowAsync);
         csharp.AddDirective<ModelsAliasCommand>(models["alias"], registry.AliasAsync);
@@ -90,7 +87,24 @@ public sealed class ExperimentKernelExtension : IKernelExtension
         csharp.AddDirective<DeployServeCommand>(deploySubcommands["serve"], deploy.ServeAsync);
         csharp.AddDirective<DeployListCommand>(deploySubcommands["list"], deploy.ListAsync);
         csharp.AddDirective<DeployStopCommand>(deploySubcommands["stop"], deploy.StopAsync);
+
+        // #!catalog: the company catalog.
+        var catalogHandlers = new CatalogHandlers(csharp);
+        var catalog = DeclareGroup(csharp, CatalogSyntax.Directive, "The company-wide model catalog (the options of `mlops catalog`).", CatalogSyntax.All);
+        csharp.AddDirective<CatalogListCommand>(catalog["list"], catalogHandlers.ListAsync);
+        csharp.AddDirective<CatalogShowCommand>(catalog["show"], catalogHandlers.ShowAsync);
+        csharp.AddDirective<CatalogDescribeCommand>(catalog["describe"], catalogHandlers.DescribeAsync);
+        csharp.AddDirective<CatalogCorrectCommand>(catalog["correct"], catalogHandlers.CorrectAsync);
+        csharp.AddDirective<CatalogExportCommand>(catalog["export"], catalogHandlers.ExportAsync);
         return Task.CompletedTask;
+    }
+
+    /// <summary>A directive whose subcommands are the specs (#!models list, #!catalog show ...): declared on the kernel, returned by name.</summary>
+    private static Dictionary<string, KernelActionDirective> DeclareGroup(CSharpKernel csharp, string directive, string description, IEnumerable<SubcommandSpec> specs)
+    {
+        var subcommands = specs.ToDictionary(s => s.Name, Declare);
+        csharp.KernelInfo.SupportedDirectives.Add(new KernelActionDirective(directive, description) { Subcommands = subcommands.Values.ToList() });
+        return subcommands;
     }
 
     private static KernelActionDirective Declare(SubcommandSpec spec) => Declare(spec, requireOptions: true);

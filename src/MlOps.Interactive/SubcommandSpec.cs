@@ -17,8 +17,13 @@ internal sealed record SubcommandSpec(string Name, string Description, IReadOnly
     /// <summary>How the command is written: `#!experiment run` or `#!promote`.</summary>
     public string Usage => IsVerb ? Directive : $"{Directive} {Name}";
 
-    // Every directive shares --store and --var (the CLI's --store is on every verb; --var is the notebook's --json).
-    public OptionSpec? Find(string name) => Options.FirstOrDefault(o => o.Name == name) ?? ExperimentSyntax.Shared.FirstOrDefault(o => o.Name == name);
+    /// <summary>
+    /// Options every subcommand of the directive takes: --store and --var by default (the CLI's --store is on every verb;
+    /// --var is the notebook's --json); the catalog takes --catalog instead of --store.
+    /// </summary>
+    public IReadOnlyList<OptionSpec> Shared { get; init; } = ExperimentSyntax.Shared;
 
-    public IEnumerable<OptionSpec> AllOptions => Options.Concat(ExperimentSyntax.Shared);
+    public OptionSpec? Find(string name) => Options.FirstOrDefault(o => o.Name == name) ?? Shared.FirstOrDefault(o => o.Name == name);
+
+    public IEnumerable<OptionSpec> AllOptions => Options.Concat(Shared);
 }

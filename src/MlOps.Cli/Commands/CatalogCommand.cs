@@ -110,15 +110,7 @@ internal static class CatalogCommand
         var command = new Command("correct", "Correct a record: a new record replaces its facts in every view; the old one stays in the history.") { record, set, reason };
         command.SetAction(parse => Guarded(parse, output, error, catalog =>
         {
-            var facts = new Dictionary<string, string>();
-            foreach (var assignment in parse.GetValue(set)!)
-            {
-                var at = assignment.IndexOf('=');
-                if (at <= 0)
-                    throw new MlOpsException($"--set {assignment}: write name=value, e.g. --set owner=carol.");
-                facts[assignment[..at].Trim()] = assignment[(at + 1)..].Trim();
-            }
-            var added = catalog.Correct(parse.GetValue(record)!, facts, parse.GetValue(reason)!);
+            var added = catalog.Correct(parse.GetValue(record)!, ModelCatalog.ParseFacts(parse.GetValue(set)!), parse.GetValue(reason)!);
             output.WriteLine(parse.GetValue(CommonOptions.Json) ? JsonShapes.Write(Json(added)) : $"Recorded: {added.Summary} [{added.Id}]");
             return 0;
         }));

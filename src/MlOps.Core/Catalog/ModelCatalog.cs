@@ -79,6 +79,20 @@ public sealed class ModelCatalog(ICatalogStore store)
         return record;
     }
 
+    /// <summary>Facts given as name=value assignments (the --set of `catalog correct`).</summary>
+    public static IReadOnlyDictionary<string, string> ParseFacts(IEnumerable<string> assignments)
+    {
+        var facts = new Dictionary<string, string>();
+        foreach (var assignment in assignments)
+        {
+            var at = assignment.IndexOf('=');
+            if (at <= 0)
+                throw new MlOpsException($"--set {assignment}: write name=value, e.g. --set owner=carol.");
+            facts[assignment[..at].Trim()] = assignment[(at + 1)..].Trim();
+        }
+        return facts;
+    }
+
     /// <summary>Correct an earlier record: the new record's facts replace the old one's in every view; both stay.</summary>
     public CatalogRecord Correct(string recordId, IReadOnlyDictionary<string, string> facts, string why)
     {
