@@ -1,5 +1,6 @@
 using Microsoft.DotNet.Interactive;
 using Microsoft.DotNet.Interactive.CSharp;
+using MlOps.Catalog;
 using MlOps.Interactive.Commands;
 using MlOps.Interactive.Rendering;
 using MlOps.Registry;
@@ -54,6 +55,16 @@ internal sealed class DeployHandlers(CSharpKernel csharp, NotebookDeployments de
         deployments.Add(running);
         using (var store = LiteDbRunStore.Open(storePath))
             store.SaveDeployment(record);
+        try
+        {
+            using var catalog = LiteDbRunStore.Open(CatalogLocation.Resolve(null));
+            new ModelCatalog(catalog).Append(ModelCatalog.Deployed(record, CatalogFeed.ProjectOf(storePath)));
+        }
+        catch (Exception e) when (e is MlOpsException or IOException)
+        {
+            // The server runs either way; the catalog only misses this deployment.
+            context.DisplayAs($"warning: the model catalog was not updated ({e.Message}).", "text/plain");
+        }
 
         var curl = SampleRequest.Curl(scorer.Signature, server.Url, args.One("--token") is null ? null : "MLOPS_SERVE_TOKEN");
         ExperimentHandlers.Show(context, DeployHtml.Started(running, curl),

@@ -48,6 +48,10 @@ public sealed class DeployDirectiveTests : IDisposable
         answer.EnsureSuccessStatusCode();
         Assert.Single((await answer.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("predictions").EnumerateArray());
 
+        // The company catalog knows where the model is served.
+        AssertSucceeded(await _session.SubmitAsync($"#!catalog show {Model} --catalog \"{MlOps.Catalog.CatalogLocation.Resolve(null)}\""));
+        Assert.Contains(url, ReturnedText(await _session.SubmitAsync("string.Join(\" \", lastCatalogEntry.Deployments.Select(d => d.Facts[\"url\"]))")));
+
         var list = await _session.SubmitAsync($"#!deploy list {Store}");
         AssertSucceeded(list);
         Assert.Contains("<table class=\"mlops-deployments\"", Html(list));

@@ -164,6 +164,17 @@ public sealed class ModelCatalog(ICatalogStore store)
         };
     }
 
+    /// <summary>A server started serving a version (from any surface).</summary>
+    public static CatalogRecord Deployed(MlOps.Serving.Deployment d, string project) => new()
+    {
+        Kind = CatalogKinds.Deployed, Model = d.Model, Version = d.Version, Project = project, At = d.StartedAt, By = RegistryActor.Current(),
+        Facts = new Dictionary<string, string>
+        {
+            ["url"] = d.Url, ["source"] = d.Source, ["selector"] = d.Selector, ["machine"] = d.Machine, ["deployment"] = d.Id,
+        },
+        Summary = $"v{d.Version} served at {d.Url} ({d.Source}, {d.Selector})",
+    };
+
     internal static CatalogRecord Promoted(ModelVersionPromoted promoted, string project)
     {
         var t = promoted.Transition;
