@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Sockets;
+using System.Text;
 using System.Text.Json.Nodes;
 using MlOps.Registry;
 using MlOps.Serving;
@@ -105,6 +107,26 @@ public sealed class ObservedServingTests(DeploymentRuns runs) : IClassFixture<De
         for (var i = 0; i < 5; i++)
             await Requests.Post(_client, server.Url, Requests.RecordsBody(columns, rows), "t");
         Assert.Equal(27, server.Stats.Requests);
+    }
+
+    [Fact]
+    public async Task A_client_that_goes_away_mid_body_is_counted_and_the_server_keeps_answering()
+    {
+        var model = runs.NewModel(runs.Few);
+        using var scorer = runs.Load(model, 1);
+        await using var server = await ModelServer.StartAsync(new ModelServerOptions { Scorer = scorer, Port = 0 });
+        var uri = new Uri(server.Url);
+        using (var tcp = new TcpClient())
+        {
+            await tcp.ConnectAsync(uri.Host, uri.Port);
+            var head = "POST /invocations HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{\"dataframe_records\": [";
+            await tcp.GetStream().WriteAsync(Encoding.ASCII.GetBytes(head));
+            await Task.Delay(300);
+        }
+        await Until(() => server.Stats.Requests == 1, "the abandoned request was not counted");
+        Assert.Equal(0, server.Stats.Status5xx);
+        var (columns, rows) = Requests.Sample(scorer.Signature, 2);
+        Assert.Equal(HttpStatusCode.OK, (await Requests.Post(_client, server.Url, Requests.RecordsBody(columns, rows))).Status);
     }
 
     /// <summary>Serve <paramref name="run"/>'s model, post sample rows, check the OpenAPI document; the answer and the engine's own predictions.</summary>
