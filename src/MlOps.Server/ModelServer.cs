@@ -1,10 +1,11 @@
+using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,25 +15,37 @@ using MlOps.Serving;
 namespace MlOps.Server;
 
 /// <summary>
-/// A running model server (Kestrel, minimal APIs): POST /invocations (MLflow formats), GET /health, GET /version.
+/// A running model server (Kestrel, minimal APIs): POST /invocations (MLflow formats), GET /health, /version,
+/// /metrics and /openapi.json. The served scorer can be replaced while serving (<see cref="SwapAsync"/>).
 /// Start it with <see cref="StartAsync"/>; dispose (or <see cref="StopAsync"/>) to stop it.
 /// </summary>
 public sealed class ModelServer : IAsyncDisposable
 {
-    private readonly WebApplication _app;
-    private volatile ModelScorer? _scorer;
+    private static readonly JsonSerializerOptions MetricsJson = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    private ModelServer(WebApplication app, ModelScorer scorer, string url)
+    private readonly ModelServerOptions _options;
+    private readonly ServerStats _stats = new();
+    private readonly ShadowScoring? _shadow;
+    private ScorerLease _current;
+    private WebApplication _app = null!;
+    private volatile bool _disposed;
+
+    private ModelServer(ModelServerOptions options)
     {
-        _app = app;
-        _scorer = scorer;
-        Url = url;
+        _options = options;
+        _current = new ScorerLease(options.Scorer, owned: false);
+        if (options.Shadow is { } shadow)
+            _shadow = new ShadowScoring(shadow, options.PredictionLog, options.ShadowQueue);
     }
 
     /// <summary>The bound address, e.g. http://127.0.0.1:41234 (the real port when 0 was asked for).</summary>
-    public string Url { get; }
+    public string Url { get; private set; } = "";
 
-    public ModelScorer Scorer => _scorer ?? throw new ObjectDisposedException(nameof(ModelServer));
+    /// <summary>The scorer answering now (a later swap may retire it).</summary>
+    public ModelScorer Scorer => _disposed ? throw new ObjectDisposedException(nameof(ModelServer)) : Volatile.Read(ref _current).Scorer;
+
+    /// <summary>Counts since start, latency percentiles, the version served, swaps and shadow counts (also GET /metrics).</summary>
+    public ServerStatsSnapshot Stats => _stats.Snapshot(Volatile.Read(ref _current).Scorer, _shadow);
 
     public static async Task<ModelServer> StartAsync(ModelServerOptions options, CancellationToken cancel = default)
     {
@@ -40,25 +53,41 @@ public sealed class ModelServer : IAsyncDisposable
             throw new MlOpsException($"--host must be an IP address (default 127.0.0.1), not '{options.Host}'.");
         if (options.Port is < 0 or > 65535)
             throw new MlOpsException($"--port must be between 0 and 65535, not {options.Port}.");
+        var server = new ModelServer(options);
+        try
+        {
+            await server.ListenAsync(address, cancel);
+        }
+        catch
+        {
+            if (server._shadow is not null)
+                await server._shadow.DisposeAsync();
+            throw;
+        }
+        return server;
+    }
+
+    private async Task ListenAsync(IPAddress address, CancellationToken cancel)
+    {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         // The caller (CLI, notebook, test host) owns the process's signals; a library must not swallow Ctrl+C.
         builder.Services.AddSingleton<IHostLifetime, CallerLifetime>();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.Listen(address, options.Port);
-            kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes;
+            kestrel.Listen(address, _options.Port);
+            kestrel.Limits.MaxRequestBodySize = _options.MaxBodyBytes;
             kestrel.AddServerHeader = false;
         });
         var app = builder.Build();
-        ModelServer? server = null;
-        ModelScorer Current() => server?._scorer ?? options.Scorer;
-
-        if (!string.IsNullOrEmpty(options.Token))
-            app.Use(BearerCheck(Encoding.UTF8.GetBytes(options.Token)));
-        app.MapGet("/health", () => server?._scorer is null ? Results.StatusCode(503) : Results.Text("ok"));
-        app.MapGet("/version", () => Results.Json(VersionInfo(Current())));
-        app.MapPost("/invocations", (HttpContext context) => Invoke(context, Current()));
+        app.Use(Guard);
+        if (!string.IsNullOrEmpty(_options.Token))
+            app.Use(BearerCheck(Encoding.UTF8.GetBytes(_options.Token)));
+        app.MapGet("/health", () => _disposed ? Results.StatusCode(503) : Results.Text("ok"));
+        app.MapGet("/version", () => Results.Json(VersionInfo(Volatile.Read(ref _current).Scorer)));
+        app.MapGet("/metrics", () => Results.Json(Stats, MetricsJson));
+        app.MapGet("/openapi.json", () => Results.Json(OpenApiDocument.Build(Volatile.Read(ref _current).Scorer, !string.IsNullOrEmpty(_options.Token))));
+        app.MapPost("/invocations", Invoke);
         try
         {
             await app.StartAsync(cancel);
@@ -66,11 +95,64 @@ public sealed class ModelServer : IAsyncDisposable
         catch (IOException e)
         {
             await app.DisposeAsync();
-            throw new MlOpsException($"Could not listen on {options.Host}:{options.Port} ({e.Message}). Pick another --port (0 = any free one).", e);
+            throw new MlOpsException($"Could not listen on {_options.Host}:{_options.Port} ({e.Message}). Pick another --port (0 = any free one).", e);
         }
-        var url = app.Urls.First();
-        server = new ModelServer(app, options.Scorer, url);
-        return server;
+        _app = app;
+        Url = app.Urls.First();
+    }
+
+    /// <summary>
+    /// Serve <paramref name="next"/> from now on: it is warmed first (one synthetic row, so the first real request
+    /// pays no engine creation), then swapped in atomically. Requests already scoring with the old scorer finish
+    /// with it; it is disposed (when the server owns it) once the last of them returns it, which this awaits.
+    /// On success the server owns <paramref name="next"/>; on failure (warming threw) the caller still does.
+    /// </summary>
+    public async Task SwapAsync(ModelScorer next, CancellationToken cancel = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        await Task.Run(next.Warm, cancel);
+        var retired = Interlocked.Exchange(ref _current, new ScorerLease(next, owned: true));
+        _stats.Swapped();
+        retired.Release();
+        await retired.Drained.WaitAsync(cancel);
+    }
+
+    /// <summary>Borrow the current scorer for one request (retry when a swap retired it between the read and the borrow).</summary>
+    private ScorerLease Borrow()
+    {
+        while (true)
+        {
+            var lease = Volatile.Read(ref _current);
+            if (lease.TryBorrow())
+                return lease;
+        }
+    }
+
+    /// <summary>Outermost middleware: counts /invocations, and turns any escaped exception into a JSON 500 (logged) instead of a dropped connection.</summary>
+    private async Task Guard(HttpContext context, RequestDelegate next)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var aborted = false;
+        try
+        {
+            await next(context);
+        }
+        catch (Exception) when (context.RequestAborted.IsCancellationRequested)
+        {
+            aborted = true; // the client went away: nobody to answer
+        }
+        catch (Exception e)
+        {
+            _options.OnServerError?.Invoke(e);
+            if (!context.Response.HasStarted)
+                await Error(context, StatusCodes.Status500InternalServerError, "INTERNAL_ERROR",
+                    $"The server failed on this request ({e.GetType().Name}: {e.Message}). This is a bug in the server, not in the request.");
+        }
+        finally
+        {
+            if (context.Request.Path.StartsWithSegments("/invocations"))
+                _stats.Record(context.Response.StatusCode, started, aborted || context.RequestAborted.IsCancellationRequested);
+        }
     }
 
     private static Func<HttpContext, RequestDelegate, Task> BearerCheck(byte[] token) => (context, next) =>
@@ -87,43 +169,69 @@ public sealed class ModelServer : IAsyncDisposable
         return Error(context, StatusCodes.Status401Unauthorized, "UNAUTHORIZED", "This server needs `Authorization: Bearer <token>`.");
     };
 
-    private static async Task Invoke(HttpContext context, ModelScorer scorer)
+    private async Task Invoke(HttpContext context)
     {
-        IReadOnlyList<Prediction> predictions;
+        var lease = Borrow();
         try
         {
-            using var document = await JsonDocument.ParseAsync(context.Request.Body, default, context.RequestAborted);
-            predictions = scorer.Score(InvocationParser.Parse(document.RootElement, scorer.Signature.Select(c => c.Name).ToList()));
+            var scorer = lease.Scorer;
+            context.Response.Headers["X-Model-Version"] = scorer.Version.Version.ToString(CultureInfo.InvariantCulture);
+            ScoringInput input;
+            IReadOnlyList<Prediction> predictions;
+            try
+            {
+                using var document = await JsonDocument.ParseAsync(context.Request.Body, default, context.RequestAborted);
+                input = InvocationParser.Parse(document.RootElement, scorer.Signature.Select(c => c.Name).ToList());
+                predictions = scorer.Score(input);
+            }
+            catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+            {
+                // A 400 like every other bad request (the contract), naming the limit so the client can split its rows.
+                await Error(context, StatusCodes.Status400BadRequest, "REQUEST_TOO_LARGE",
+                    $"The request body is larger than the {_options.MaxBodyBytes} bytes this server accepts. Send fewer rows per request.");
+                return;
+            }
+            catch (BadHttpRequestException e)
+            {
+                await Error(context, StatusCodes.Status400BadRequest, "BAD_REQUEST", e.Message);
+                return;
+            }
+            catch (JsonException e)
+            {
+                await Error(context, StatusCodes.Status400BadRequest, "MALFORMED_REQUEST", $"The body is not valid JSON ({e.Message}).");
+                return;
+            }
+            catch (MlOpsException e)
+            {
+                await Error(context, StatusCodes.Status400BadRequest, "BAD_REQUEST", e.Message);
+                return;
+            }
+            Observe(scorer, input, predictions);
+            context.Response.ContentType = "application/json";
+            await using var writer = new Utf8JsonWriter(context.Response.Body);
+            writer.WriteStartObject();
+            writer.WriteStartArray("predictions");
+            foreach (var p in predictions)
+                Write(writer, p);
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+            await writer.FlushAsync(context.RequestAborted);
         }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        finally
         {
-            await Error(context, e.StatusCode, "REQUEST_TOO_LARGE", $"The request body is larger than this server accepts. Send fewer rows per request.");
-            return;
+            lease.Release();
         }
-        catch (BadHttpRequestException e)
+    }
+
+    /// <summary>Hand the answer to the prediction log and the input to the shadow; neither may block or fail the request.</summary>
+    private void Observe(ModelScorer scorer, ScoringInput input, IReadOnlyList<Prediction> predictions)
+    {
+        if (_options.PredictionLog is { } log)
         {
-            await Error(context, e.StatusCode, "BAD_REQUEST", e.Message);
-            return;
+            try { log.Log(scorer.Version, input, predictions, "serve"); }
+            catch (Exception) { _stats.PredictionLogFailed(); }
         }
-        catch (JsonException e)
-        {
-            await Error(context, StatusCodes.Status400BadRequest, "MALFORMED_REQUEST", $"The body is not valid JSON ({e.Message}).");
-            return;
-        }
-        catch (MlOpsException e)
-        {
-            await Error(context, StatusCodes.Status400BadRequest, "BAD_REQUEST", e.Message);
-            return;
-        }
-        context.Response.ContentType = "application/json";
-        await using var writer = new Utf8JsonWriter(context.Response.Body);
-        writer.WriteStartObject();
-        writer.WriteStartArray("predictions");
-        foreach (var p in predictions)
-            Write(writer, p);
-        writer.WriteEndArray();
-        writer.WriteEndObject();
-        await writer.FlushAsync(context.RequestAborted);
+        _shadow?.Offer(input);
     }
 
     private static void Write(Utf8JsonWriter writer, Prediction p)
@@ -133,7 +241,7 @@ public sealed class ModelServer : IAsyncDisposable
         {
             case bool b: writer.WriteBoolean("label", b); break;
             case string s: writer.WriteString("label", s); break;
-            case float f: writer.WriteNumber("label", f); break;
+            case float f: writer.WriteNumber("label", (double)f); break; // as "score" is written: a regression's label and score are the same number
             case double d: writer.WriteNumber("label", d); break;
         }
         if (p.Score is { } score) writer.WriteNumber("score", score);
@@ -180,8 +288,14 @@ public sealed class ModelServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+            return;
+        _disposed = true;
         await _app.StopAsync();
         await _app.DisposeAsync();
-        _scorer = null;
+        if (_shadow is not null)
+            await _shadow.DisposeAsync();
+        // Requests have finished with the host: drop the server's own reference (disposes a swapped-in scorer).
+        Volatile.Read(ref _current).Release();
     }
 }

@@ -1,39 +1,21 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json.Nodes;
-using MlOps.Data;
 using MlOps.Serving;
 
 namespace MlOps.Server.Tests;
 
 public sealed class InvocationTests(ServedModel served) : IClassFixture<ServedModel>
 {
-    /// <summary>Real cwurData rows: signature columns (numbers as JSON numbers, country as text) plus "institution", an extra column.</summary>
-    private (List<string> Columns, List<object?[]> Rows) SampleRows(int count = 12)
-    {
-        var table = TableLoader.LoadCsv(ServedModel.Rankings);
-        var columns = served.Scorer.Signature.Select(c => c.Name).Append("institution").ToList();
-        var rows = Enumerable.Range(0, count).Select(i => i * 37 % table.RowCount).Select(r => columns.Select(c =>
-        {
-            var text = table[c].GetText(r);
-            var isNumber = served.Scorer.Signature.Any(s => s.Name == c && s.Type == "number");
-            return text is null ? null : isNumber ? double.Parse(text, CultureInfo.InvariantCulture) : (object)text;
-        }).ToArray()).ToList();
-        return (columns, rows);
-    }
+    /// <summary>Real cwurData rows: signature columns plus "institution", an extra column.</summary>
+    private (List<string> Columns, List<object?[]> Rows) SampleRows(int count = 12) => Requests.Sample(served.Scorer.Signature, count, "institution");
 
-    private static JsonNode? Node(object? cell) => cell switch { null => null, double d => JsonValue.Create(d), _ => JsonValue.Create((string)cell) };
+    private static JsonNode? Node(object? cell) => Requests.Node(cell);
 
     private async Task<(HttpStatusCode Status, JsonNode? Body)> Post(ModelServer server, string body, bool token = true)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, server.Url + "/invocations") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-        if (token)
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ServedModel.Token);
-        using var response = await served.Client.SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        return (response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text));
+        var (status, json, _) = await Requests.Post(served.Client, server.Url, body, token ? ServedModel.Token : null);
+        return (status, json);
     }
 
     private void AssertSameAsEngine(List<string> columns, List<object?[]> rows, JsonNode? body)
@@ -67,8 +49,7 @@ public sealed class InvocationTests(ServedModel served) : IClassFixture<ServedMo
         Assert.Contains(json!["predictions"]!.AsArray(), p => p!["label"]!.GetValue<bool>());
     }
 
-    private static JsonArray Records(List<string> columns, List<object?[]> rows) =>
-        new(rows.Select(r => (JsonNode?)new JsonObject(columns.Select((c, i) => KeyValuePair.Create(c, Node(r[i]))))).ToArray());
+    private static JsonArray Records(List<string> columns, List<object?[]> rows) => Requests.Records(columns, rows);
 
     [Fact]
     public async Task Dataframe_records_gives_the_engines_own_predictions()
@@ -185,14 +166,16 @@ public sealed class InvocationTests(ServedModel served) : IClassFixture<ServedMo
     }
 
     [Fact]
-    public async Task A_body_over_the_limit_is_refused_with_413()
+    public async Task A_body_over_the_limit_is_a_400_naming_the_limit_and_asking_for_fewer_rows()
     {
         var (columns, rows) = SampleRows(60);
         var body = new JsonObject { ["dataframe_records"] = Records(columns, rows) }.ToJsonString();
         Assert.True(body.Length > 2048);
         var (status, json) = await Post(served.Strict, body, token: false);
-        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, status);
-        Assert.Contains("larger than this server accepts", json!["message"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("REQUEST_TOO_LARGE", json!["error_code"]!.GetValue<string>());
+        Assert.Contains("larger than the 2048 bytes this server accepts", json["message"]!.GetValue<string>());
+        Assert.Contains("fewer rows", json["message"]!.GetValue<string>());
     }
 
     [Fact]

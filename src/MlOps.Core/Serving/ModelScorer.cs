@@ -21,9 +21,10 @@ public sealed class ModelScorer : IDisposable
     private readonly Dictionary<string, SchemaColumn> _signature;
     private readonly IEnginePool _pool;
 
-    private ModelScorer(ModelVersion version, FittedFeaturizer featurizer, IEnginePool pool, ScorerOptions options)
+    private ModelScorer(ModelVersion version, MlTask task, FittedFeaturizer featurizer, IEnginePool pool, ScorerOptions options)
     {
         Version = version;
+        Task = task;
         _featurizer = featurizer;
         _pool = pool;
         Options = options;
@@ -32,6 +33,9 @@ public sealed class ModelScorer : IDisposable
     }
 
     public ModelVersion Version { get; }
+
+    /// <summary>What a <see cref="Prediction"/> holds: binary, multiclass or regression.</summary>
+    public MlTask Task { get; }
 
     /// <summary>The raw input columns (name, number|category) a caller must send.</summary>
     public IReadOnlyList<SchemaColumn> Signature { get; }
@@ -74,7 +78,7 @@ public sealed class ModelScorer : IDisposable
                 o => new Prediction(o.Score, o.Score)),
             _ => MulticlassPool(ml, model, width, options.MaxEngines),
         };
-        return new ModelScorer(version, featurizer, pool, options);
+        return new ModelScorer(version, task, featurizer, pool, options);
     }
 
     private static IEnginePool MulticlassPool(MLContext ml, ITransformer model, int width, int max)
@@ -114,6 +118,16 @@ public sealed class ModelScorer : IDisposable
             throw new ScoringInputException("The rows could not be featurized: " + e.Message);
         }
         return _pool.Predict(features, table.RowCount);
+    }
+
+    /// <summary>
+    /// Score one synthetic row (0 for numbers, "" for categories) so that engine creation and JIT happen now, not on
+    /// the first real request after a deployment switches to this scorer.
+    /// </summary>
+    public void Warm()
+    {
+        var row = Signature.Select(c => c.Type == "number" ? 0.0 : (object?)"").ToArray();
+        Score(new ScoringInput(Signature.Select(c => c.Name).ToList(), [row]));
     }
 
     /// <summary>Check columns and cell types against the signature and build the raw table featurize reads.</summary>

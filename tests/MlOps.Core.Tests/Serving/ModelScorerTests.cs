@@ -1,6 +1,3 @@
-using System.Globalization;
-using MlOps.Core.Tests.Data;
-using MlOps.Data;
 using MlOps.Registry;
 using MlOps.Serving;
 using MlOps.Tests.Registry;
@@ -16,26 +13,18 @@ public sealed class ModelScorerTests(RankingsRuns runs) : IClassFixture<Rankings
         return registry.Register(runs.Strong.Id, name);
     }
 
-    /// <summary>Every cell of the raw CSV rows as text, the way a client would send them.</summary>
-    private static (ScoringInput Input, bool[] Labels) HeldOutRows()
+    /// <summary>The held-out rows and their binary label (params.yaml: world_rank &lt; 50).</summary>
+    private static (ScoringInput Input, bool[] Labels) HeldOut()
     {
-        var table = TableLoader.LoadCsv(RepoPaths.Rankings("cwurData.csv"));
-        var year = table["year"];
-        var rank = table["world_rank"];
-        var last = Enumerable.Range(0, table.RowCount).Max(r => double.Parse(year.GetText(r)!, CultureInfo.InvariantCulture));
-        // params.yaml: filter world_rank <= 100, label world_rank < 50, validate on the last year.
-        var rows = Enumerable.Range(0, table.RowCount).Where(r =>
-            double.Parse(year.GetText(r)!, CultureInfo.InvariantCulture) == last && double.Parse(rank.GetText(r)!, CultureInfo.InvariantCulture) <= 100).ToList();
-        var columns = table.Columns.Select(c => c.Name).ToList();
-        var cells = rows.Select(r => table.Columns.Select(c => (object?)c.GetText(r)).ToArray()).ToList();
-        return (new ScoringInput(columns, cells), rows.Select(r => double.Parse(rank.GetText(r)!, CultureInfo.InvariantCulture) < 50).ToArray());
+        var (input, table, rows) = HeldOutRows.Load();
+        return (input, rows.Select(r => HeldOutRows.Number(table, "world_rank", r) < 50).ToArray());
     }
 
     [Fact]
     public void Scoring_raw_held_out_rows_reproduces_the_runs_validation_accuracy()
     {
         using var scorer = ModelScorer.Load(Registered(), runs.Store.Artifacts);
-        var (input, labels) = HeldOutRows();
+        var (input, labels) = HeldOut();
         var predictions = scorer.Score(input);
         Assert.Equal(labels.Length, predictions.Count);
         Assert.All(predictions, p => Assert.InRange(p.Probability!.Value, 0, 1));
@@ -101,7 +90,7 @@ public sealed class ModelScorerTests(RankingsRuns runs) : IClassFixture<Rankings
     public void Concurrent_callers_share_a_bounded_pool_and_get_the_same_predictions_as_one_caller()
     {
         using var scorer = ModelScorer.Load(Registered(), runs.Store.Artifacts, new ScorerOptions { MaxEngines = 2 });
-        var (input, _) = HeldOutRows();
+        var (input, _) = HeldOut();
         var expected = scorer.Score(input);
         Parallel.For(0, 16, new ParallelOptions { MaxDegreeOfParallelism = 8 }, _ => Assert.Equal(expected, scorer.Score(input)));
     }
