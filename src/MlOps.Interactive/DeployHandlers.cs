@@ -20,45 +20,21 @@ internal sealed class DeployHandlers(CSharpKernel csharp, NotebookDeployments de
     public Task ServeAsync(DeployServeCommand command, KernelInvocationContext context) => Guarded(command, context, async args =>
     {
         var storePath = RunStoreLocation.Resolve(args.One("--store"));
-        ModelScorer scorer;
-        using (var store = LiteDbRunStore.Open(storePath))
+        // The deployment keeps the store open while it follows its stage or alias, and closes it when it stops.
+        var deployment = await ModelDeployment.StartAsync(LiteDbRunStore.Open(storePath), new DeploymentRequest
         {
-            var version = ServedVersion.Resolve(ModelRegistry.Over(store), args.One("--model")!, args.One("--stage"), args.One("--alias"), args.Int("--version"));
-            scorer = ModelScorer.Load(version, store.Artifacts, new ScorerOptions { AllowExtraColumns = !args.Flag("--refuse-extra-columns") });
-        }
-
-        ModelServer server;
-        try
-        {
-            server = await ModelServer.StartAsync(new ModelServerOptions
-            {
-                Scorer = scorer,
-                Host = args.One("--host") ?? "127.0.0.1",
-                Port = args.Int("--port") ?? 0,
-                Token = args.One("--token"),
-                MaxBodyBytes = args.Int("--max-body-bytes") ?? new ModelServerOptions { Scorer = scorer }.MaxBodyBytes,
-            });
-        }
-        catch
-        {
-            scorer.Dispose();
-            throw;
-        }
-
-        var v = scorer.Version;
-        var record = new Deployment
-        {
-            Id = Deployment.NewId(), Model = v.Model, Version = v.Version, Url = server.Url, Source = "notebook",
-            Selector = args.Int("--version") is { } n ? $"v{n}" : args.One("--alias") is { } a ? "@" + a : args.One("--stage") ?? nameof(ModelStage.Production),
-        };
-        var running = new RunningDeployment(record, server, scorer, storePath);
-        deployments.Add(running);
-        using (var store = LiteDbRunStore.Open(storePath))
-            store.SaveDeployment(record);
+            Model = args.One("--model")!, Stage = args.One("--stage"), Alias = args.One("--alias"), Version = args.Int("--version"),
+            Host = args.One("--host") ?? "127.0.0.1", Port = args.Int("--port") ?? 0, Token = args.One("--token"),
+            MaxBodyBytes = args.Int("--max-body-bytes") ?? new DeploymentRequest { Model = "" }.MaxBodyBytes,
+            RefuseExtraColumns = args.Flag("--refuse-extra-columns"), Follow = !args.Flag("--no-follow"),
+            PollInterval = TimeSpan.FromSeconds(args.Double("--poll-seconds") ?? 2),
+            ShadowVersion = args.Int("--shadow-version"), ShadowAlias = args.One("--shadow-alias"), Source = "notebook",
+        }, ownsStore: true);
+        deployments.Add(deployment);
         try
         {
             using var catalog = LiteDbRunStore.Open(CatalogLocation.Resolve(null));
-            new ModelCatalog(catalog).Append(ModelCatalog.Deployed(record, CatalogFeed.ProjectOf(storePath)));
+            new ModelCatalog(catalog).Append(ModelCatalog.Deployed(deployment.Record, CatalogFeed.ProjectOf(storePath)));
         }
         catch (Exception e) when (e is MlOpsException or IOException)
         {
@@ -66,10 +42,12 @@ internal sealed class DeployHandlers(CSharpKernel csharp, NotebookDeployments de
             context.DisplayAs($"warning: the model catalog was not updated ({e.Message}).", "text/plain");
         }
 
-        var curl = SampleRequest.Curl(scorer.Signature, server.Url, args.One("--token") is null ? null : "MLOPS_SERVE_TOKEN");
-        ExperimentHandlers.Show(context, DeployHtml.Started(running, curl),
-            $"Serving '{v.Model}' v{v.Version} ({v.Stage}, sha256 {scorer.Sha256[..12]}) at {server.Url}\nSample request:\n  {curl}");
-        await SetAsync(args, "lastDeployment", running.Server);
+        var curl = deployment.SampleCurl(args.One("--token") is null ? null : "MLOPS_SERVE_TOKEN");
+        var v = deployment.Server.Scorer.Version;
+        ExperimentHandlers.Show(context, DeployHtml.Started(deployment, curl),
+            $"Serving '{v.Model}' v{v.Version} ({v.Stage}, sha256 {v.Artifact.Sha256[..12]}) at {deployment.Url}" +
+            (deployment.Watch is { } w ? $", following {w.Selector}" : ", pinned") + $"\nSample request:\n  {curl}");
+        await SetAsync(args, "lastDeployment", deployment);
     });
 
     public Task ListAsync(DeployListCommand command, KernelInvocationContext context) => Guarded(command, context, async args =>

@@ -20,7 +20,11 @@ internal static class DeploySyntax
         new("--host", "IP address to listen on (default 127.0.0.1). Only loopback unless you open another interface on purpose."),
         new("--token", "Require `Authorization: Bearer <token>` on every route but /health."),
         new("--refuse-extra-columns", "Answer 400 when a request has columns the model does not use (default: ignore them).", Flag: true),
-        new("--max-body-bytes", "Largest request body accepted.") { NumberKind = "an integer" },
+        new("--max-body-bytes", "Largest request body accepted; a larger one is a 400 (REQUEST_TOO_LARGE).") { NumberKind = "an integer" },
+        new("--no-follow", "Keep serving the version chosen at start; by default the server switches when the stage or alias moves (promotion, rollback).", Flag: true),
+        new("--poll-seconds", "How often to check the registry for a promotion made by another process (default 2).") { NumberKind = "a number" },
+        new("--shadow-version", "Also score every request with this version (a challenger) in the background; it never answers.") { NumberKind = "an integer" },
+        new("--shadow-alias", "Like --shadow-version, by alias (e.g. challenger)."),
     ]) { Directive = Directive, IsDefault = true };
 
     public static readonly SubcommandSpec List = new("list", "Deployments: servers of this store (running ones, or --all), with version, URL, requests and latency.",

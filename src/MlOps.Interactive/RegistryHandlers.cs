@@ -134,10 +134,12 @@ internal sealed class RegistryHandlers(CSharpKernel csharp)
             var location = RunStoreLocation.Resolve(args.One("--store"));
             using var store = LiteDbRunStore.Open(location);
             // As the CLI: registrations and promotions also go to the company catalog.
-            var events = new RegistryEventHub();
+            // The process-wide hub, so a server started in this process (a notebook's #!deploy) hears the promotion at once.
+            var events = RegistryEventHub.Shared;
+            var failuresBefore = events.HandlerErrors.Count;
             using (CatalogFeed.Attach(events, () => LiteDbRunStore.Open(CatalogLocation.Resolve(null)), CatalogFeed.ProjectOf(location), store))
                 await action(args, ModelRegistry.Over(store, events, gates));
-            foreach (var failure in events.HandlerErrors)
+            foreach (var failure in events.HandlerErrors.Skip(failuresBefore))
                 context.Publish(new StandardErrorValueProduced(context.Command,
                     [new FormattedValue("text/plain", $"warning: the model catalog was not updated ({failure.Message}). The registry change itself is done; check ${CatalogLocation.Variable}.\n")]));
         }

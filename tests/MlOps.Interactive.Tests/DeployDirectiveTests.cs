@@ -89,4 +89,31 @@ public sealed class DeployDirectiveTests : IDisposable
         Assert.Contains("has no Staging version", Failure(result));
         Assert.Contains("mlops promote", Failure(result));
     }
+
+    [Fact]
+    public async Task A_notebook_server_follows_Production_when_the_next_cell_promotes_another_version()
+    {
+        AssertSucceeded(await _session.SubmitAsync(_session.RunLine("uc1", "--set train.numberOfTrees=5,40 --quiet")));
+        var ids = ReturnedText(await _session.SubmitAsync("string.Join(\" \", lastExperiment.Runs.OrderBy(r => r.Run.Metrics[\"auc\"]).Select(r => r.Run.Id))"))!.Split(' ');
+        AssertSucceeded(await _session.SubmitAsync($"#!register --run {ids[0]} --model {Model} {Store}"));
+        AssertSucceeded(await _session.SubmitAsync($"#!register --run {ids[1]} --model {Model} {Store}"));
+        AssertSucceeded(await _session.SubmitAsync($"#!promote --model {Model} --version 1 --stage Production --reason first {Store}"));
+        AssertSucceeded(await _session.SubmitAsync($"#!deploy --model {Model} --poll-seconds 30 {Store}"));
+        var url = ReturnedText(await _session.SubmitAsync("lastDeployment.Url"))!;
+        Assert.Equal(1, (await _http.GetFromJsonAsync<JsonElement>(url + "/version")).GetProperty("version").GetInt32());
+
+        AssertSucceeded(await _session.SubmitAsync($"#!promote --model {Model} --version 2 --stage Production --reason better {Store}"));
+
+        // The registry event reaches the server in this process at once (the 30 s poll is not what finds it).
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        var served = 1;
+        while (served != 2 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+            served = (await _http.GetFromJsonAsync<JsonElement>(url + "/version")).GetProperty("version").GetInt32();
+        }
+        Assert.Equal(2, served);
+        var list = await _session.SubmitAsync($"#!deploy list {Store}");
+        Assert.Contains("<td style=\"border:1px solid #ddd;padding:2px 6px;text-align:right;font-variant-numeric:tabular-nums\">1</td>", Html(list));
+    }
 }

@@ -34,11 +34,13 @@ internal static class RegistryCli
             var location = RunStoreLocation.Resolve(parse.GetValue(CommonOptions.Store));
             using var store = LiteDbRunStore.Open(location);
             // Registrations and promotions also go to the company catalog ($MLOPS_CATALOG, else the per-user one).
-            var events = new RegistryEventHub();
+            // The process-wide hub, so a server started in this process (a notebook's #!deploy) hears the promotion at once.
+            var events = RegistryEventHub.Shared;
+            var failuresBefore = events.HandlerErrors.Count;
             using (CatalogFeed.Attach(events, () => LiteDbRunStore.Open(CatalogLocation.Resolve(null)), CatalogFeed.ProjectOf(location), store))
             {
                 var code = action(ModelRegistry.Over(store, events, gates));
-                foreach (var failure in events.HandlerErrors)
+                foreach (var failure in events.HandlerErrors.Skip(failuresBefore))
                     error.WriteLine($"warning: the model catalog was not updated ({failure.Message}). The registry change itself is done; check ${CatalogLocation.Variable}.");
                 return code;
             }

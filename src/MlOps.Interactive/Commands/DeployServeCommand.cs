@@ -21,5 +21,13 @@ public sealed class DeployServeCommand : MlOpsDirectiveCommand
 
     public string? MaxBodyBytes { get; set; }
 
+    public bool NoFollow { get; set; }
+
+    public string? PollSeconds { get; set; }
+
+    public string? ShadowVersion { get; set; }
+
+    public string? ShadowAlias { get; set; }
+
     internal override SubcommandSpec Spec => DeploySyntax.Serve;
 }

@@ -1,0 +1,146 @@
+using MlOps.Registry;
+using MlOps.Serving;
+using MlOps.Tracking;
+
+namespace MlOps.Server;
+
+/// <summary>What to serve and how: the options of `mlops deploy serve` / `#!deploy serve`, surface-neutral.</summary>
+public sealed record DeploymentRequest
+{
+    public required string Model { get; init; }
+
+    public string? Stage { get; init; }
+
+    public string? Alias { get; init; }
+
+    /// <summary>A fixed version: pinned, never followed.</summary>
+    public int? Version { get; init; }
+
+    public string Host { get; init; } = "127.0.0.1";
+
+    public int Port { get; init; } = 5000;
+
+    public string? Token { get; init; }
+
+    public long MaxBodyBytes { get; init; } = 4 * 1024 * 1024;
+
+    public bool RefuseExtraColumns { get; init; }
+
+    /// <summary>Switch when the stage or alias moves (promotion, rollback); ignored for a fixed version.</summary>
+    public bool Follow { get; init; } = true;
+
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    public int? ShadowVersion { get; init; }
+
+    public string? ShadowAlias { get; init; }
+
+    /// <summary>"cli", "notebook" or "package": recorded with the deployment.</summary>
+    public string Source { get; init; } = "cli";
+
+    public IPredictionSink? PredictionLog { get; init; }
+
+    /// <summary>Swaps and warnings from the watch, and server errors, as one line each (called from background threads).</summary>
+    public Action<string>? OnMessage { get; init; }
+
+    public bool Follows => Follow && Version is null;
+}
+
+/// <summary>
+/// A running deployment: the server, the watch that keeps it on its stage or alias, an optional shadow, and its
+/// record in the store (written at start, closed at stop). Shared by the CLI and the notebook so both behave alike.
+/// </summary>
+public sealed class ModelDeployment : IAsyncDisposable
+{
+    private readonly IRunStore _store;
+    private readonly bool _ownsStore;
+    private readonly ModelScorer? _shadow;
+
+    private ModelDeployment(IRunStore store, bool ownsStore, ModelServer server, DeploymentWatch? watch, ModelScorer? shadow, Deployment record)
+    {
+        (_store, _ownsStore, Server, Watch, _shadow, Record) = (store, ownsStore, server, watch, shadow, record);
+    }
+
+    public ModelServer Server { get; }
+
+    public DeploymentWatch? Watch { get; }
+
+    public Deployment Record { get; private set; }
+
+    public string Url => Server.Url;
+
+    /// <summary>Resolve, load (hash verified), serve, follow, record. <paramref name="ownsStore"/>: dispose the store when the deployment stops.</summary>
+    public static async Task<ModelDeployment> StartAsync(IRunStore store, DeploymentRequest request, bool ownsStore = false)
+    {
+        if (request.Follows && (request.PollInterval <= TimeSpan.Zero || request.PollInterval > TimeSpan.FromDays(1)))
+            throw new MlOpsException($"--poll-seconds must be above 0 and at most 86400, not {request.PollInterval.TotalSeconds}.");
+        if (request.ShadowVersion is not null && request.ShadowAlias is not null)
+            throw new MlOpsException("Choose the shadow with one of --shadow-version or --shadow-alias, not both.");
+        var registry = ModelRegistry.Over(store);
+        var scorerOptions = new ScorerOptions { AllowExtraColumns = !request.RefuseExtraColumns };
+        ModelScorer? scorer = null, shadow = null;
+        ModelServer? server = null;
+        try
+        {
+            var chosen = ServedVersion.Resolve(registry, request.Model, request.Stage, request.Alias, request.Version);
+            scorer = ModelScorer.Load(chosen, store.Artifacts, scorerOptions);
+            if (request.ShadowVersion is not null || request.ShadowAlias is not null)
+                shadow = ModelScorer.Load(ServedVersion.Resolve(registry, request.Model, null, request.ShadowAlias, request.ShadowVersion), store.Artifacts, scorerOptions);
+            server = await ModelServer.StartAsync(new ModelServerOptions
+            {
+                Scorer = scorer, Shadow = shadow, Host = request.Host, Port = request.Port, Token = string.IsNullOrEmpty(request.Token) ? null : request.Token,
+                MaxBodyBytes = request.MaxBodyBytes, PredictionLog = request.PredictionLog,
+                OnServerError = e => request.OnMessage?.Invoke($"error: a request failed inside the server: {e}"),
+            });
+            var started = server;
+            var watch = request.Follows
+                ? new DeploymentWatch(registry, store.Artifacts, new DeploymentSelector(request.Model, request.Stage, request.Alias), chosen, next => started.SwapAsync(next),
+                    new DeploymentWatchOptions
+                    {
+                        PollInterval = request.PollInterval, ScorerOptions = scorerOptions,
+                        OnChange = change => request.OnMessage?.Invoke(change.Swapped
+                            ? $"Swapped to '{change.Version.Model}' v{change.Version.Version} (sha256 {change.Version.Artifact.Sha256[..12]}), was v{change.Previous.Version}"
+                            : $"warning: {change.Error}"),
+                    })
+                : null;
+            var record = new Deployment
+            {
+                Id = Deployment.NewId(), Model = chosen.Model, Version = chosen.Version, Url = server.Url, Source = request.Source,
+                Selector = request.Version is { } n ? $"v{n}" : request.Alias is { } a ? "@" + a : request.Stage ?? nameof(ModelStage.Production),
+                ShadowVersion = shadow?.Version.Version,
+            };
+            (store as IDeploymentStore)?.SaveDeployment(record);
+            return new ModelDeployment(store, ownsStore, server, watch, shadow, record);
+        }
+        catch
+        {
+            if (server is not null) await server.DisposeAsync();
+            scorer?.Dispose();
+            shadow?.Dispose();
+            if (ownsStore) store.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A curl line for this deployment; the token is read from <paramref name="tokenVariable"/> rather than printed.</summary>
+    public string SampleCurl(string? tokenVariable) => SampleRequest.Curl(Server.Scorer.Signature, Url, tokenVariable);
+
+    /// <summary>Stop following, stop serving (in-flight requests finish), release the models, record the stop.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Watch is not null) await Watch.DisposeAsync();
+        var current = Server.Scorer;
+        await Server.DisposeAsync();
+        current.Dispose();
+        _shadow?.Dispose();
+        Record = Record with { StoppedAt = DateTimeOffset.UtcNow, Version = current.Version.Version };
+        try
+        {
+            (_store as IDeploymentStore)?.SaveDeployment(Record);
+        }
+        finally
+        {
+            if (_ownsStore) _store.Dispose();
+        }
+    }
+}
