@@ -1,25 +1,30 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
+using MlOps.Packaging;
 using MlOps.Registry;
 using MlOps.Server;
 using MlOps.Serving;
 
 namespace MlOps.Cli.Commands;
 
-/// <summary>`mlops deploy serve --model &lt;name&gt; [--stage|--alias|--version] [--port] [--host] [--token]`: a foreground model server.</summary>
+/// <summary>`mlops deploy serve --model &lt;name&gt; [--stage|--alias|--version] | --package &lt;dir&gt; [--port] [--host] [--token]`: a foreground model server.</summary>
 internal static class DeployCommand
 {
     public const string TokenVariable = "MLOPS_SERVE_TOKEN";
 
     public static Command Build(TextWriter output, TextWriter error)
     {
-        var deploy = new Command("deploy", "Serve registered models over HTTP.");
+        var deploy = new Command("deploy", "Serve registered models over HTTP, or package one to serve elsewhere.");
         deploy.Subcommands.Add(BuildServe(output, error));
+        deploy.Subcommands.Add(DeployPackageCommand.Build(output, error));
         return deploy;
     }
 
     private static Command BuildServe(TextWriter output, TextWriter error)
     {
+        // Not RegistryCli.Model: a package names its own model, so --model is required only without --package.
+        var model = new Option<string?>("--model") { Description = "The registered model's name (letters, digits, '-', '_', '.'); not with --package." };
+        var package = new Option<string?>("--package") { Description = "Serve a folder written by `mlops deploy package` (hashes verified at start) instead of a store's version." };
         var stage = new Option<string?>("--stage") { Description = "Serve the version in this stage: Production (default) or Staging." };
         var alias = new Option<string?>("--alias") { Description = "Serve the version with this alias (e.g. champion)." };
         var version = new Option<int?>("--version") { Description = "Serve this version number." };
@@ -30,19 +35,29 @@ internal static class DeployCommand
         var maxBody = new Option<long>("--max-body-bytes") { Description = "Largest request body accepted (413 above it).", DefaultValueFactory = _ => 4 * 1024 * 1024 };
         var command = new Command("serve", "Serve a registered model version over HTTP (MLflow-compatible POST /invocations) until Ctrl+C.")
         {
-            RegistryCli.Model, stage, alias, version, port, host, token, refuseExtra, maxBody, CommonOptions.Store,
+            model, package, stage, alias, version, port, host, token, refuseExtra, maxBody, CommonOptions.Store,
         };
         command.SetAction(parse =>
         {
             try
             {
                 ModelScorer scorer;
-                using (var store = CommonOptions.OpenStore(parse.GetValue(CommonOptions.Store)))
+                var scorerOptions = new ScorerOptions { AllowExtraColumns = !parse.GetValue(refuseExtra) };
+                if (parse.GetValue(package) is { } packageDirectory)
                 {
-                    // The scorer holds the model in memory, so the store is closed before serving: other processes can promote meanwhile.
-                    var chosen = ServedVersion.Resolve(ModelRegistry.Over(store), parse.GetValue(RegistryCli.Model)!, parse.GetValue(stage), parse.GetValue(alias), parse.GetValue(version));
-                    scorer = ModelScorer.Load(chosen, store.Artifacts, new ScorerOptions { AllowExtraColumns = !parse.GetValue(refuseExtra) });
+                    if (parse.GetValue(model) is not null || parse.GetValue(stage) is not null || parse.GetValue(alias) is not null || parse.GetValue(version) is not null)
+                        throw new MlOpsException("--package serves the version the package holds: drop --model, --stage, --alias and --version.");
+                    var opened = ModelPackage.Open(packageDirectory);
+                    scorer = ModelScorer.Load(opened.Version, opened.Artifacts, scorerOptions);
                 }
+                else
+                    using (var store = CommonOptions.OpenStore(parse.GetValue(CommonOptions.Store)))
+                    {
+                        // The scorer holds the model in memory, so the store is closed before serving: other processes can promote meanwhile.
+                        var name = parse.GetValue(model) ?? throw new MlOpsException("Give --model <name> to serve from the store, or --package <dir> to serve a package.");
+                        var chosen = ServedVersion.Resolve(ModelRegistry.Over(store), name, parse.GetValue(stage), parse.GetValue(alias), parse.GetValue(version));
+                        scorer = ModelScorer.Load(chosen, store.Artifacts, scorerOptions);
+                    }
                 using (scorer)
                     return Serve(scorer, parse.GetValue(host)!, parse.GetValue(port), parse.GetValue(token) ?? Environment.GetEnvironmentVariable(TokenVariable),
                         parse.GetValue(maxBody), output);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using MlOps.Registry;
+using MlOps.Tracking;
 
 namespace MlOps.Cli.Commands;
 
@@ -22,14 +23,18 @@ internal static class RegistryCli
     public static readonly Option<int> Version = new("--version") { Description = "The model version number.", Required = true };
 
     /// <summary>Open the store and registry, run the action, turn engine errors into one paragraph and exit code 1.</summary>
-    public static int Guarded(ParseResult parse, TextWriter output, TextWriter error, Func<ModelRegistry, int> action)
+    public static int Guarded(ParseResult parse, TextWriter output, TextWriter error, Func<ModelRegistry, int> action) =>
+        Guarded(parse, output, error, (_, registry) => action(registry));
+
+    /// <summary>The same, for verbs that also read the store itself (packaging copies its artifacts).</summary>
+    public static int Guarded(ParseResult parse, TextWriter output, TextWriter error, Func<IRunStore, ModelRegistry, int> action)
     {
         try
         {
             var gatesPath = parse.GetValue(Gates) ?? (File.Exists(DefaultGateFile) ? DefaultGateFile : null);
             var gates = gatesPath is null ? GateFile.Empty : GateFile.Load(gatesPath);
             using var store = CommonOptions.OpenStore(parse.GetValue(CommonOptions.Store));
-            return action(ModelRegistry.Over(store, gates: gates));
+            return action(store, ModelRegistry.Over(store, gates: gates));
         }
         catch (MlOpsException e)
         {
