@@ -72,7 +72,7 @@ internal static class PackageTemplates
         var onnx = m.Onnx.Exported
             ? $"`model/model.onnx` is the same model in ONNX (input `Features`: a float vector of {featurizer.SlotNames.Count} slots, produced from the raw columns by `model/featurizer.json`). " +
               $"On {m.Onnx.RowsChecked} held-out rows its outputs matched ML.NET's within {m.Onnx.Tolerance.ToString("G", CultureInfo.InvariantCulture)} " +
-              $"(largest difference {m.Onnx.MaxDifference?.ToString("G3", CultureInfo.InvariantCulture)}, same labels), checked with ONNX Runtime {m.Onnx.OnnxRuntimeVersion}."
+              $"(largest difference {m.Onnx.MaxDifference?.ToString("G3", CultureInfo.InvariantCulture)}, same labels), checked with ONNX Runtime {m.Onnx.OnnxRuntimeVersion}. The server in app/ scores with ML.NET and carries no ONNX Runtime."
             : $"No ONNX export: {m.Onnx.Reason}";
         return $"""
             # {m.Model} v{m.Version} ({m.Stage}, {m.Task})
