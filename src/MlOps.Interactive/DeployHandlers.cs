@@ -19,6 +19,10 @@ internal sealed class DeployHandlers(CSharpKernel csharp, NotebookDeployments de
 {
     public Task ServeAsync(DeployServeCommand command, KernelInvocationContext context) => Guarded(command, context, async args =>
     {
+        if (args.One("--package") is not null)
+            throw new MlOpsException("A package is served by its own process: run `serve.sh` in the package folder, or `mlops deploy serve --package <dir>`. In a notebook, serve from the store with #!deploy --model <name>.");
+        if (args.One("--model") is null)
+            throw new MlOpsException("#!deploy serve: missing required option --model (the registered model's name).");
         var storePath = RunStoreLocation.Resolve(args.One("--store"));
         // The deployment keeps the store open while it follows its stage or alias, and closes it when it stops.
         var deployment = await ModelDeployment.StartAsync(LiteDbRunStore.Open(storePath), new DeploymentRequest
@@ -48,6 +52,29 @@ internal sealed class DeployHandlers(CSharpKernel csharp, NotebookDeployments de
             $"Serving '{v.Model}' v{v.Version} ({v.Stage}, sha256 {v.Artifact.Sha256[..12]}) at {deployment.Url}" +
             (deployment.Watch is { } w ? $", following {w.Selector}" : ", pinned") + $"\nSample request:\n  {curl}");
         await SetAsync(args, "lastDeployment", deployment);
+    });
+
+    public Task PackageAsync(DeployPackageCommand command, KernelInvocationContext context) => Guarded(command, context, async args =>
+    {
+        // The package's app/ is the mlops tool's own folder: present when the notebook runs under `mlops run`.
+        var app = AppContext.BaseDirectory;
+        if (!File.Exists(Path.Combine(app, "mlops.dll")))
+            throw new MlOpsException("This kernel does not carry the mlops server app that a package ships. Run `mlops deploy package` with the same options, or run the notebook with `mlops run`.");
+        using var store = LiteDbRunStore.Open(RunStoreLocation.Resolve(args.One("--store")));
+        var version = ServedVersion.Resolve(ModelRegistry.Over(store), args.One("--model")!, args.One("--stage"), args.One("--alias"), args.Int("--version"));
+        // ONNX Runtime ships with the CLI only (its native libraries would weigh down the extension): use it when loaded.
+        var onnx = args.Flag("--no-onnx") ? null
+            : Type.GetType("MlOps.Onnx.OnnxExporter, MlOps.Onnx") is { } exporter ? (MlOps.Packaging.IOnnxExporter?)Activator.CreateInstance(exporter) : null;
+        var package = MlOps.Packaging.ModelPackage.Write(new MlOps.Packaging.PackageRequest
+        {
+            Version = version, Runs = store, Output = args.One("--out")!, Force = args.Flag("--force"), AppDirectory = app, Onnx = onnx,
+        });
+        var m = package.Manifest;
+        var text = $"Packaged '{m.Model}' v{m.Version} into {package.Directory}: {m.Files.Count} files, {package.Bytes / (1024.0 * 1024):0.#} MB; " +
+            (m.Onnx.Exported ? $"ONNX matches ML.NET on {m.Onnx.RowsChecked} rows (max difference {m.Onnx.MaxDifference:G3})" : $"no ONNX ({m.Onnx.Reason})") +
+            $". Run it with {package.Directory}/serve.sh; verify with sha256sum -c SHA256SUMS.";
+        ExperimentHandlers.Show(context, $"<p>{Svg.E(text)}</p>", text);
+        await SetAsync(args, "lastPackage", package);
     });
 
     public Task ListAsync(DeployListCommand command, KernelInvocationContext context) => Guarded(command, context, async args =>

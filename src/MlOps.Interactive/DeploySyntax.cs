@@ -12,7 +12,8 @@ internal static class DeploySyntax
 
     public static readonly SubcommandSpec Serve = new("serve", "Serve a registered model version over HTTP on 127.0.0.1 (MLflow-compatible POST /invocations).",
     [
-        Model,
+        Model with { Required = false, Description = "The registered model's name; not with --package." },
+        new("--package", "Serve a folder written by `mlops deploy package` (hashes verified at start) instead of a store's version."),
         new("--stage", "Serve the version in this stage: Production (default) or Staging."),
         new("--alias", "Serve the version with this alias (e.g. champion)."),
         new("--version", "Serve this version number.") { NumberKind = "an integer" },
@@ -27,6 +28,17 @@ internal static class DeploySyntax
         new("--shadow-alias", "Like --shadow-version, by alias (e.g. challenger)."),
     ]) { Directive = Directive, IsDefault = true };
 
+    public static readonly SubcommandSpec Package = new("package", "Write a self-contained folder that serves a registered version with only the .NET runtime (no store needed).",
+    [
+        Model,
+        new("--stage", "Package the version in this stage: Production (default) or Staging."),
+        new("--alias", "Package the version with this alias (e.g. champion)."),
+        new("--version", "Package this version number.") { NumberKind = "an integer" },
+        new("--out", "The folder to write (new or empty; see --force).", Required: true),
+        new("--force", "Replace an earlier package in --out.", Flag: true),
+        new("--no-onnx", "Skip the ONNX export and its check.", Flag: true),
+    ]) { Directive = Directive };
+
     public static readonly SubcommandSpec List = new("list", "Deployments: servers of this store (running ones, or --all), with version, URL, requests and latency.",
     [
         new("--model", "Only this model's deployments."),
@@ -39,5 +51,5 @@ internal static class DeploySyntax
         new("--all", "Stop every running server.", Flag: true),
     ]) { Directive = Directive };
 
-    public static readonly IReadOnlyList<SubcommandSpec> All = [Serve, List, Stop];
+    public static readonly IReadOnlyList<SubcommandSpec> All = [Serve, Package, List, Stop];
 }

@@ -30,60 +30,26 @@ public sealed class DeployServeTests : IDisposable
     public async Task Serve_prints_url_version_and_sample_then_answers_and_stops_in_order_on_SIGTERM()
     {
         TrainRegisterPromote();
-        var mlops = Path.Combine(AppContext.BaseDirectory, "mlops.dll");
-        using var process = Process.Start(new ProcessStartInfo("dotnet")
-        {
-            ArgumentList = { mlops, "deploy", "serve", "--model", Model, "--port", "0", "--token", "tok", "--store", _cli.StorePath },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        // Lines arrive on a background reader: a pipe read cannot be cancelled, a wait on a signal can.
-        var printed = new StringBuilder();
-        var banner = new TaskCompletionSource();
-        var reader = Task.Run(async () =>
-        {
-            while (await process.StandardOutput.ReadLineAsync() is { } line)
-                lock (printed)
-                {
-                    printed.AppendLine(line);
-                    if (line.StartsWith("Press Ctrl+C")) banner.TrySetResult();
-                }
-            banner.TrySetResult();
-        });
-        try
-        {
-            await banner.Task.WaitAsync(TimeSpan.FromMinutes(2));
-            string text;
-            lock (printed) text = printed.ToString();
-            var url = Regex.Match(text, @"at (http://127\.0\.0\.1:\d+)\r?\n") is { Success: true } m ? m.Groups[1].Value : null;
-            Assert.True(url is not null, text);
-            Assert.Contains($"Serving '{Model}' v1 (Production, binary", text);
-            Assert.Contains($"curl -s -X POST {url}/invocations", text);
+        using var server = new ServeProcess(Path.Combine(AppContext.BaseDirectory, "mlops.dll"),
+            "deploy", "serve", "--model", Model, "--port", "0", "--token", "tok", "--store", _cli.StorePath);
+        var url = await server.UrlAsync();
+        var text = server.Printed;
+        Assert.Contains($"Serving '{Model}' v1 (Production, binary", text);
+        Assert.Contains($"curl -s -X POST {url}/invocations", text);
 
-            using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "tok");
-            var version = JsonNode.Parse(await client.GetStringAsync(url + "/version"))!;
-            Assert.Equal(1, version["version"]!.GetValue<int>());
-            // The sample request the server printed must itself be a valid request.
-            var sample = Regex.Match(text, @"-d '(.*)'").Groups[1].Value;
-            using var response = await client.PostAsync(url + "/invocations", new StringContent(sample, Encoding.UTF8, "application/json"));
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            Assert.Single(JsonNode.Parse(await response.Content.ReadAsStringAsync())!["predictions"]!.AsArray());
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "tok");
+        var version = JsonNode.Parse(await client.GetStringAsync(url + "/version"))!;
+        Assert.Equal(1, version["version"]!.GetValue<int>());
+        // The sample request the server printed must itself be a valid request.
+        var sample = Regex.Match(text, @"-d '(.*)'").Groups[1].Value;
+        using var response = await client.PostAsync(url + "/invocations", new StringContent(sample, Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Single(JsonNode.Parse(await response.Content.ReadAsStringAsync())!["predictions"]!.AsArray());
 
-            // SIGTERM is what service managers and `docker stop` send; Ctrl+C (SIGINT) takes the same path in DeployCommand.
-            using (var term = Process.Start("kill", ["-TERM", process.Id.ToString()]))
-                term.WaitForExit();
-            Assert.True(process.WaitForExit(TimeSpan.FromSeconds(30)), "the server did not stop on SIGTERM");
-            await reader;
-            Assert.True(process.ExitCode == 0, await stderr);
-            lock (printed) Assert.Contains("Stopped.", printed.ToString());
-        }
-        finally
-        {
-            if (!process.HasExited)
-                process.Kill();
-        }
+        var (exit, err) = await server.TerminateAsync();
+        Assert.True(exit == 0, err);
+        Assert.Contains("Stopped.", server.Printed);
     }
 
     /// <summary>Two runs (5 and 40 trees) registered weaker first, so promoting v2 passes the no-regression gate; v1 in Production.</summary>

@@ -88,6 +88,7 @@ public sealed class DeployDirectiveTests : IDisposable
         var result = await _session.SubmitAsync($"#!deploy serve --model {Model} --stage Staging {Store}");
         Assert.Contains("has no Staging version", Failure(result));
         Assert.Contains("mlops promote", Failure(result));
+        Assert.Contains("missing required option --model", Failure(await _session.SubmitAsync($"#!deploy --port 0 {Store}")));
     }
 
     [Fact]

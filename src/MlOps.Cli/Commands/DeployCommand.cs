@@ -1,21 +1,24 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
-using MlOps.Registry;
+using MlOps.Packaging;
 using MlOps.Server;
 using MlOps.Serving;
-using MlOps.Tracking;
 
 namespace MlOps.Cli.Commands;
 
-/// <summary>`mlops deploy serve --model &lt;name&gt; [--stage|--alias|--version] [--port] [--host] [--token]`: a foreground model server.</summary>
+/// <summary>
+/// `mlops deploy serve|batch|package|list|stop`. Serve runs in the foreground until SIGINT/SIGTERM, following its stage
+/// or alias; with --package it serves a package folder and needs no store.
+/// </summary>
 internal static class DeployCommand
 {
     public const string TokenVariable = "MLOPS_SERVE_TOKEN";
 
     public static Command Build(TextWriter output, TextWriter error)
     {
-        var deploy = new Command("deploy", "Serve registered models over HTTP.");
+        var deploy = new Command("deploy", "Serve registered models over HTTP, or package one to serve elsewhere.");
         deploy.Subcommands.Add(BuildServe(output, error));
+        deploy.Subcommands.Add(DeployPackageCommand.Build(output, error));
         deploy.Subcommands.Add(DeployManageCommand.BuildList(output, error));
         deploy.Subcommands.Add(DeployManageCommand.BuildStop(output, error));
         return deploy;
@@ -23,6 +26,9 @@ internal static class DeployCommand
 
     private static Command BuildServe(TextWriter output, TextWriter error)
     {
+        // Not RegistryCli.Model: a package names its own model, so --model is required only without --package.
+        var model = new Option<string?>("--model") { Description = "The registered model's name (letters, digits, '-', '_', '.'); not with --package." };
+        var package = new Option<string?>("--package") { Description = "Serve a folder written by `mlops deploy package` (hashes verified at start) instead of a store's version." };
         var stage = new Option<string?>("--stage") { Description = "Serve the version in this stage: Production (default) or Staging." };
         var alias = new Option<string?>("--alias") { Description = "Serve the version with this alias (e.g. champion)." };
         var version = new Option<int?>("--version") { Description = "Serve this version number (pinned: never followed)." };
@@ -37,100 +43,122 @@ internal static class DeployCommand
         var shadowAlias = new Option<string?>("--shadow-alias") { Description = "Like --shadow-version, by alias (e.g. challenger)." };
         var command = new Command("serve", "Serve a registered model version over HTTP (MLflow-compatible POST /invocations) until Ctrl+C.")
         {
-            RegistryCli.Model, stage, alias, version, port, host, token, refuseExtra, maxBody, noFollow, poll, shadowVersion, shadowAlias, CommonOptions.Store,
+            model, package, stage, alias, version, port, host, token, refuseExtra, maxBody, noFollow, poll, shadowVersion, shadowAlias, CommonOptions.Store,
         };
         command.SetAction(parse =>
         {
-            ModelScorer? scorer = null, shadow = null;
-            IRunStore? store = null;
             try
             {
-                var model = parse.GetValue(RegistryCli.Model)!;
-                var follow = !parse.GetValue(noFollow) && parse.GetValue(version) is null;
-                var seconds = parse.GetValue(poll);
-                if (follow && seconds is <= 0 or > 86400)
-                    throw new MlOpsException($"--poll-seconds must be above 0 and at most 86400, not {seconds}.");
-                var scorerOptions = new ScorerOptions { AllowExtraColumns = !parse.GetValue(refuseExtra) };
-                store = CommonOptions.OpenStore(parse.GetValue(CommonOptions.Store));
-                var registry = ModelRegistry.Over(store);
-                var chosen = ServedVersion.Resolve(registry, model, parse.GetValue(stage), parse.GetValue(alias), parse.GetValue(version));
-                scorer = ModelScorer.Load(chosen, store.Artifacts, scorerOptions);
-                if (parse.GetValue(shadowVersion) is not null || parse.GetValue(shadowAlias) is not null)
+                var request = new DeploymentRequest
                 {
-                    if (parse.GetValue(shadowVersion) is not null && parse.GetValue(shadowAlias) is not null)
-                        throw new MlOpsException("Choose the shadow with one of --shadow-version or --shadow-alias, not both.");
-                    shadow = ModelScorer.Load(ServedVersion.Resolve(registry, model, null, parse.GetValue(shadowAlias), parse.GetValue(shadowVersion)), store.Artifacts, scorerOptions);
-                }
-                if (!follow)
+                    Model = parse.GetValue(model) ?? "", Stage = parse.GetValue(stage), Alias = parse.GetValue(alias), Version = parse.GetValue(version),
+                    Host = parse.GetValue(host)!, Port = parse.GetValue(port), Token = parse.GetValue(token) ?? Environment.GetEnvironmentVariable(TokenVariable),
+                    MaxBodyBytes = parse.GetValue(maxBody), RefuseExtraColumns = parse.GetValue(refuseExtra), Follow = !parse.GetValue(noFollow),
+                    PollInterval = TimeSpan.FromSeconds(parse.GetValue(poll)), ShadowVersion = parse.GetValue(shadowVersion), ShadowAlias = parse.GetValue(shadowAlias),
+                    Source = "cli", OnMessage = line => Print(line.StartsWith("Swapped", StringComparison.Ordinal) ? output : error, line),
+                };
+                if (parse.GetValue(package) is { } packageDirectory)
                 {
-                    // The scorers hold the models in memory: a pinned server needs no store while it serves.
-                    store.Dispose();
-                    store = null;
+                    if (parse.GetValue(model) is not null || request.Stage is not null || request.Alias is not null || request.Version is not null)
+                        throw new MlOpsException("--package serves the version the package holds: drop --model, --stage, --alias and --version.");
+                    return ServePackage(packageDirectory, request, output);
                 }
-                var server = new ServeSettings(parse.GetValue(host)!, parse.GetValue(port), parse.GetValue(token) ?? Environment.GetEnvironmentVariable(TokenVariable),
-                    parse.GetValue(maxBody), shadow);
-                var watch = follow
-                    ? new FollowSettings(registry, store!.Artifacts, new DeploymentSelector(model, parse.GetValue(stage), parse.GetValue(alias)),
-                        TimeSpan.FromSeconds(seconds), scorerOptions)
-                    : null;
-                return Serve(scorer, server, watch, output, error);
+                if (request.Model.Length == 0)
+                    throw new MlOpsException("Give --model <name> to serve from the store, or --package <dir> to serve a package.");
+                return ServeFromStore(parse.GetValue(CommonOptions.Store), request, output);
             }
             catch (MlOpsException e)
             {
                 error.WriteLine($"error: {e.Message}");
                 return 1;
             }
-            finally
-            {
-                scorer?.Dispose();
-                shadow?.Dispose();
-                store?.Dispose();
-            }
         });
         return command;
     }
 
-    private sealed record ServeSettings(string Host, int Port, string? Token, long MaxBody, ModelScorer? Shadow);
-
-    private sealed record FollowSettings(ModelRegistry Registry, IArtifactStore Artifacts, DeploymentSelector Selector, TimeSpan Poll, ScorerOptions ScorerOptions);
-
-    private static int Serve(ModelScorer scorer, ServeSettings settings, FollowSettings? follow, TextWriter output, TextWriter error)
+    private static int ServeFromStore(string? storeLocation, DeploymentRequest request, TextWriter output)
     {
-        using var stop = new CancellationTokenSource();
-        // SIGINT (Ctrl+C) and SIGTERM (service managers, docker stop): cancel the default exit and shut down in order.
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
-        var token = string.IsNullOrEmpty(settings.Token) ? null : settings.Token;
-        var server = ModelServer.StartAsync(new ModelServerOptions
+        using var stop = StopSignals();
+        // The deployment keeps the store open while it follows (the store locks per operation, so others can promote).
+        var deployment = ModelDeployment.StartAsync(CommonOptions.OpenStore(storeLocation), request, ownsStore: true).GetAwaiter().GetResult();
+        try
         {
-            Scorer = scorer, Shadow = settings.Shadow, Host = settings.Host, Port = settings.Port, Token = token, MaxBodyBytes = settings.MaxBody,
-            OnServerError = e => Print(error, $"error: a request failed inside the server: {e}"),
-        }).GetAwaiter().GetResult();
-        var watch = follow is null ? null : new DeploymentWatch(follow.Registry, follow.Artifacts, follow.Selector, scorer.Version, next => server.SwapAsync(next),
-            new DeploymentWatchOptions
-            {
-                PollInterval = follow.Poll, ScorerOptions = follow.ScorerOptions,
-                OnChange = change => Print(change.Swapped ? output : error, change.Swapped
-                    ? $"Swapped to '{change.Version.Model}' v{change.Version.Version} (sha256 {change.Version.Artifact.Sha256[..12]}), was v{change.Previous.Version}"
-                    : $"warning: {change.Error}"),
-            });
-        var v = scorer.Version;
-        output.WriteLine($"Serving '{v.Model}' v{v.Version} ({v.Stage}, {v.Task}, sha256 {scorer.Sha256[..12]}) at {server.Url}");
-        output.WriteLine(follow is null
-            ? "Pinned to this version (--version or --no-follow)."
-            : $"Following {follow.Selector}: checking every {follow.Poll.TotalSeconds:0.###} s and on promotions; --no-follow pins the version.");
-        if (settings.Shadow is { } shadow)
-            output.WriteLine($"Shadow: v{shadow.Version.Version} scores the same requests in the background (never answers).");
-        output.WriteLine($"Routes: POST {server.Url}/invocations, GET {server.Url}/health, /version, /metrics, /openapi.json{(token is not null ? " (bearer token required but /health)" : "")}");
-        output.WriteLine("Sample request:");
-        output.WriteLine("  " + SampleCurl(scorer, server.Url, token is not null));
-        output.WriteLine("Press Ctrl+C to stop.");
-        output.Flush();
-        stop.Token.WaitHandle.WaitOne();
-        watch?.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        server.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            Banner(deployment.Server, request, output, deployment.Watch is { } w
+                ? $"Following {w.Selector}: checking every {request.PollInterval.TotalSeconds:0.###} s and on promotions; --no-follow pins the version."
+                : "Pinned to this version (--version or --no-follow).");
+            stop.Token.WaitHandle.WaitOne();
+        }
+        finally
+        {
+            deployment.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
         output.WriteLine("Stopped.");
         return 0;
+    }
+
+    private static int ServePackage(string directory, DeploymentRequest request, TextWriter output)
+    {
+        using var stop = StopSignals();
+        var opened = ModelPackage.Open(directory);
+        var scorer = ModelScorer.Load(opened.Version, opened.Artifacts, new ScorerOptions { AllowExtraColumns = !request.RefuseExtraColumns });
+        var server = ModelServer.StartAsync(new ModelServerOptions
+        {
+            Scorer = scorer, Host = request.Host, Port = request.Port, Token = string.IsNullOrEmpty(request.Token) ? null : request.Token, MaxBodyBytes = request.MaxBodyBytes,
+            OnServerError = e => request.OnMessage?.Invoke($"error: a request failed inside the server: {e}"),
+        }).GetAwaiter().GetResult();
+        try
+        {
+            Banner(server, request, output, $"From the package {Path.GetFullPath(directory)} (no store; the version it holds).");
+            stop.Token.WaitHandle.WaitOne();
+        }
+        finally
+        {
+            server.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            scorer.Dispose();
+        }
+        output.WriteLine("Stopped.");
+        return 0;
+    }
+
+    /// <summary>SIGINT (Ctrl+C) and SIGTERM (service managers, docker stop) cancel the default exit and stop in order.</summary>
+    private static StopSource StopSignals() => new();
+
+    private sealed class StopSource : IDisposable
+    {
+        private readonly CancellationTokenSource _stop = new();
+        private readonly PosixSignalRegistration _sigint;
+        private readonly PosixSignalRegistration _sigterm;
+
+        public StopSource()
+        {
+            _sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; _stop.Cancel(); });
+            _sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; _stop.Cancel(); });
+        }
+
+        public CancellationToken Token => _stop.Token;
+
+        public void Dispose()
+        {
+            _sigint.Dispose();
+            _sigterm.Dispose();
+            _stop.Dispose();
+        }
+    }
+
+    private static void Banner(ModelServer server, DeploymentRequest request, TextWriter output, string how)
+    {
+        var scorer = server.Scorer;
+        var v = scorer.Version;
+        var token = !string.IsNullOrEmpty(request.Token);
+        output.WriteLine($"Serving '{v.Model}' v{v.Version} ({v.Stage}, {v.Task}, sha256 {scorer.Sha256[..12]}) at {server.Url}");
+        output.WriteLine(how);
+        if (server.Stats.ShadowVersion is { } shadow)
+            output.WriteLine($"Shadow: v{shadow} scores the same requests in the background (never answers).");
+        output.WriteLine($"Routes: POST {server.Url}/invocations, GET {server.Url}/health, /version, /metrics, /openapi.json{(token ? " (bearer token required but /health)" : "")}");
+        output.WriteLine("Sample request:");
+        output.WriteLine("  " + SampleRequest.Curl(scorer.Signature, server.Url, token ? TokenVariable : null));
+        output.WriteLine("Press Ctrl+C to stop.");
+        output.Flush();
     }
 
     // The watch reports from a background thread: one whole line, flushed, so a reader of the pipe sees it at once.
@@ -141,13 +169,5 @@ internal static class DeployCommand
             writer.WriteLine(line);
             writer.Flush();
         }
-    }
-
-    private static string SampleCurl(ModelScorer scorer, string url, bool token)
-    {
-        var columns = string.Join(", ", scorer.Signature.Select(c => $"\"{c.Name}\""));
-        var values = string.Join(", ", scorer.Signature.Select(c => c.Type == "number" ? "0" : "\"text\""));
-        var auth = token ? $" -H \"Authorization: Bearer ${TokenVariable}\"" : "";
-        return $"curl -s -X POST {url}/invocations -H 'Content-Type: application/json'{auth} -d '{{\"dataframe_split\": {{\"columns\": [{columns}], \"data\": [[{values}]]}}}}'";
     }
 }

@@ -25,7 +25,11 @@ internal static class RegistryCli
     public static readonly Option<int> Version = new("--version") { Description = "The model version number.", Required = true };
 
     /// <summary>Open the store and registry, run the action, turn engine errors into one paragraph and exit code 1.</summary>
-    public static int Guarded(ParseResult parse, TextWriter output, TextWriter error, Func<ModelRegistry, int> action)
+    public static int Guarded(ParseResult parse, TextWriter output, TextWriter error, Func<ModelRegistry, int> action) =>
+        Guarded(parse, output, error, (_, registry) => action(registry));
+
+    /// <summary>The same, for verbs that also read the store itself (packaging copies its artifacts).</summary>
+    public static int Guarded(ParseResult parse, TextWriter output, TextWriter error, Func<IRunStore, ModelRegistry, int> action)
     {
         try
         {
@@ -39,7 +43,7 @@ internal static class RegistryCli
             var failuresBefore = events.HandlerErrors.Count;
             using (CatalogFeed.Attach(events, () => LiteDbRunStore.Open(CatalogLocation.Resolve(null)), CatalogFeed.ProjectOf(location), store))
             {
-                var code = action(ModelRegistry.Over(store, events, gates));
+                var code = action(store, ModelRegistry.Over(store, events, gates));
                 foreach (var failure in events.HandlerErrors.Skip(failuresBefore))
                     error.WriteLine($"warning: the model catalog was not updated ({failure.Message}). The registry change itself is done; check ${CatalogLocation.Variable}.");
                 return code;

@@ -63,10 +63,10 @@ internal sealed class GateEvaluator(IRunStore runs)
     /// <summary>The candidate's metric on the held-out rows where the slice's filter holds.</summary>
     private GateResult SliceCheck(MLContext ml, ModelVersion candidate, ITransformer model, SliceGate slice)
     {
-        HeldOut heldOut;
+        HeldOutRows heldOut;
         try
         {
-            heldOut = HeldOutRows(candidate);
+            heldOut = HeldOutRows.Load(runs, candidate);
         }
         catch (MlOpsException e)
         {
@@ -104,10 +104,10 @@ internal sealed class GateEvaluator(IRunStore runs)
         {
             return (null, new GateResult(Smoke, false, e.Message));
         }
-        HeldOut heldOut;
+        HeldOutRows heldOut;
         try
         {
-            heldOut = HeldOutRows(candidate);
+            heldOut = HeldOutRows.Load(runs, candidate);
         }
         catch (MlOpsException e)
         {
@@ -172,12 +172,12 @@ internal sealed class GateEvaluator(IRunStore runs)
     {
         if (!string.Equals(candidate.Task, production.Task, StringComparison.Ordinal))
             return new GateResult(NoRegression, false, $"not comparable: the candidate is a {candidate.Task} model, Production v{production.Version} a {production.Task} model.");
-        HeldOut heldOut;
+        HeldOutRows heldOut;
         ITransformer current;
         IReadOnlyList<string> productionSlots;
         try
         {
-            heldOut = HeldOutRows(candidate);
+            heldOut = HeldOutRows.Load(runs, candidate);
             current = Load(ml, production.Artifact);
             productionSlots = production.Featurizer is { } f ? ReadFeaturizer(f).SlotNames : [];
         }
@@ -203,27 +203,6 @@ internal sealed class GateEvaluator(IRunStore runs)
         var rows = heldOut.IsTest.Count(t => t);
         return new GateResult(NoRegression, passed,
             $"{metric} on {rows} validation rows re-scored now: candidate {Format(a)}, Production v{production.Version} {Format(b)} (tolerance {Format(gates.Tolerance)}, {(higher ? "higher" : "lower")} is better)");
-    }
-
-    private sealed record HeldOut(FeatureSet Features, bool[] IsTest);
-
-    private HeldOut HeldOutRows(ModelVersion candidate)
-    {
-        var run = runs.FindRun(candidate.RunId)
-            ?? throw new MlOpsException($"run {candidate.RunId} of version {candidate.Version} is no longer in the store, so its held-out rows cannot be re-created.");
-        string Key(string stage) => run.Stages.FirstOrDefault(s => s.Name == stage && s.Key.Length > 0)?.Key
-            ?? throw new MlOpsException($"run {run.Id} did not record its {stage} stage key, so its held-out rows cannot be re-created. Re-run the experiment.");
-        StageCacheEntry Entry(string stage) => runs.FindStage(Key(stage)) is { Output: not null } e ? e
-            : throw new MlOpsException($"the {stage} output of run {run.Id} is not in the stage cache, so its held-out rows cannot be re-created. Re-run the experiment to restore it.");
-        FeatureSet features;
-        using (var stream = runs.Artifacts.OpenVerified(Entry(StageKeys.Featurize).Output!))
-            features = FeatureSet.Read(stream);
-        bool[] mask;
-        using (var stream = runs.Artifacts.OpenVerified(Entry(StageKeys.Split).Output!))
-            mask = SplitSpec.ReadMask(stream);
-        if (mask.Length != features.Rows)
-            throw new MlOpsException($"the split of run {run.Id} does not match its feature set ({mask.Length} vs {features.Rows} rows). Re-run the experiment with --force.");
-        return new HeldOut(features, mask);
     }
 
     private ITransformer Load(MLContext ml, ArtifactRef artifact)

@@ -76,17 +76,20 @@ public sealed class FileArtifactStore : IArtifactStore
 
     public bool Contains(string sha256) => IsSha(sha256) && File.Exists(PathOf(sha256));
 
-    public Stream OpenVerified(ArtifactRef artifact)
+    public Stream OpenVerified(ArtifactRef artifact) => Verified(OpenRead(artifact), artifact.Sha256, actual => new MlOpsException(
+        $"Artifact {artifact.Sha256} in {PathOf(artifact)} is corrupted: its SHA-256 is now {actual}. " +
+        "Re-run the run that produced it or restore the file."));
+
+    /// <summary>Check that <paramref name="stream"/> hashes to <paramref name="sha256"/> and rewind it; disposes it and
+    /// throws <paramref name="mismatch"/>(actual hash) otherwise. Other artifact stores verify through it too.</summary>
+    internal static Stream Verified(Stream stream, string sha256, Func<string, MlOpsException> mismatch)
     {
-        var stream = OpenRead(artifact);
         try
         {
             // Hash the very stream we hand out, so the check and the read see the same file.
             var actual = Convert.ToHexStringLower(SHA256.HashData(stream));
-            if (!string.Equals(actual, artifact.Sha256, StringComparison.OrdinalIgnoreCase))
-                throw new MlOpsException(
-                    $"Artifact {artifact.Sha256} in {PathOf(artifact)} is corrupted: its SHA-256 is now {actual}. " +
-                    "Re-run the run that produced it or restore the file.");
+            if (!string.Equals(actual, sha256, StringComparison.OrdinalIgnoreCase))
+                throw mismatch(actual);
             stream.Position = 0;
             return stream;
         }

@@ -5,6 +5,8 @@ public sealed class DeployServeCommand : MlOpsDirectiveCommand
 {
     public string? Model { get; set; }
 
+    public string? Package { get; set; }
+
     public string? Stage { get; set; }
 
     public string? Alias { get; set; }
