@@ -5,6 +5,7 @@ using Microsoft.DotNet.Interactive.Formatting;
 using MlOps.Interactive.Commands;
 using MlOps.Interactive.Rendering;
 using MlOps.Catalog;
+using MlOps.Monitoring;
 using MlOps.Registry;
 using MlOps.Storage.LiteDb;
 using MlOps.Tracking;
@@ -135,6 +136,8 @@ internal sealed class RegistryHandlers(CSharpKernel csharp)
             using var store = LiteDbRunStore.Open(location);
             // As the CLI: registrations and promotions also go to the company catalog.
             var events = new RegistryEventHub();
+            // A registered version gets its reference profile now, so monitoring never re-reads its training data.
+            using (ReferenceProfiles.BuildOnRegistration(events, store))
             using (CatalogFeed.Attach(events, () => LiteDbRunStore.Open(CatalogLocation.Resolve(null)), CatalogFeed.ProjectOf(location), store))
                 await action(args, ModelRegistry.Over(store, events, gates));
             foreach (var failure in events.HandlerErrors)
