@@ -156,11 +156,3 @@ internal sealed class RegistrySession(LiteDbRunStore store, string project, Func
     /// <summary>Catalog write failures of the command's own records (the feed's are the hub's handler errors).</summary>
     public List<Exception> CatalogErrors { get; } = [];
 }
-
-/// <summary>The catalog store seen by the feed and a command's journal without either closing it for the other.</summary>
-internal sealed class SharedCatalog(ICatalogStore inner) : ICatalogStore
-{
-    public void AppendRecord(CatalogRecord record) => inner.AppendRecord(record);
-
-    public IReadOnlyList<CatalogRecord> ReadRecords(string? model = null) => inner.ReadRecords(model);
-}
