@@ -18,6 +18,7 @@ public static class CliApp
         root.Subcommands.Add(GateCommand.Build(output, error));
         root.Subcommands.Add(DeployCommand.Build(output, error));
         root.Subcommands.Add(CatalogCommand.Build(output, error));
+        root.Subcommands.Add(MonitorCommand.Build(output, error));
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {

@@ -4,6 +4,7 @@ using Microsoft.DotNet.Interactive.CSharp;
 using Microsoft.DotNet.Interactive.Directives;
 using MlOps.Interactive.Commands;
 using MlOps.Interactive.Rendering;
+using MlOps.Monitoring;
 using MlOps.Pipeline;
 using MlOps.Registry;
 using MlOps.Storage.LiteDb;
@@ -69,6 +70,20 @@ public sealed class ExperimentKernelExtension : IKernelExtension
         csharp.AddDirective<ModelsUnaliasCommand>(models["unalias"], registry.UnaliasAsync);
         csharp.AddDirective<ModelsLineageCommand>(models["lineage"], registry.LineageAsync);
         csharp.AddDirective<ModelsTrainedOnCommand>(models["trained-on"], registry.TrainedOnAsync);
+
+        // #!monitor [check] checks a window (and acts with --apply); #!monitor history draws the time view.
+        var monitor = new MonitorHandlers(csharp);
+        var monitorSubcommands = MonitorSyntax.All.ToDictionary(s => s.Name, Declare);
+        var monitorRoot = new KernelActionDirective(MonitorSyntax.Directive, "Check deployed models on new data, decide 1/2a/2b/3 and act (the options of `mlops monitor`).")
+        {
+            Subcommands = monitorSubcommands.Values.ToList(),
+        };
+        foreach (var parameter in Declare(MonitorSyntax.Check, requireOptions: false).Parameters.ToList())
+            monitorRoot.Parameters.Add(parameter);
+        csharp.AddDirective<MonitorCheckCommand>(monitorRoot, monitor.CheckAsync);
+        csharp.AddDirective<MonitorCheckCommand>(monitorSubcommands["check"], monitor.CheckAsync);
+        csharp.AddDirective<MonitorHistoryCommand>(monitorSubcommands["history"], monitor.HistoryAsync);
+        Formatter.Register<MonitorResult>((result, writer) => writer.Write(MonitorHtml.Result(result)), HtmlFormatter.MimeType);
 
         // #!deploy: servers live in the kernel and stop with it.
         var running = new NotebookDeployments();

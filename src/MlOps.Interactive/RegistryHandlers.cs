@@ -5,6 +5,7 @@ using Microsoft.DotNet.Interactive.Formatting;
 using MlOps.Interactive.Commands;
 using MlOps.Interactive.Rendering;
 using MlOps.Catalog;
+using MlOps.Monitoring;
 using MlOps.Registry;
 using MlOps.Storage.LiteDb;
 using MlOps.Tracking;
@@ -137,6 +138,8 @@ internal sealed class RegistryHandlers(CSharpKernel csharp)
             // The process-wide hub, so a server started in this process (a notebook's #!deploy) hears the promotion at once.
             var events = RegistryEventHub.Shared;
             var failuresBefore = events.HandlerErrors.Count;
+            // A registered version gets its reference profile now, so monitoring never re-reads its training data.
+            using (ReferenceProfiles.BuildOnRegistration(events, store))
             using (CatalogFeed.Attach(events, () => LiteDbRunStore.Open(CatalogLocation.Resolve(null)), CatalogFeed.ProjectOf(location), store))
                 await action(args, ModelRegistry.Over(store, events, gates));
             foreach (var failure in events.HandlerErrors.Skip(failuresBefore))

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using MlOps.Catalog;
+using MlOps.Monitoring;
 using MlOps.Registry;
 using MlOps.Storage.LiteDb;
 using MlOps.Tracking;
@@ -26,10 +27,17 @@ internal static class RegistryCli
 
     /// <summary>Open the store and registry, run the action, turn engine errors into one paragraph and exit code 1.</summary>
     public static int Guarded(ParseResult parse, TextWriter output, TextWriter error, Func<ModelRegistry, int> action) =>
-        Guarded(parse, output, error, (_, registry) => action(registry));
+        Guarded(parse, output, error, null, (registry, _) => action(registry));
 
     /// <summary>The same, for verbs that also read the store itself (packaging copies its artifacts).</summary>
-    public static int Guarded(ParseResult parse, TextWriter output, TextWriter error, Func<IRunStore, ModelRegistry, int> action)
+    public static int Guarded(ParseResult parse, TextWriter output, TextWriter error, Func<IRunStore, ModelRegistry, int> action) =>
+        Guarded(parse, output, error, null, (registry, session) => action(session.Store, registry));
+
+    /// <summary>
+    /// As above, for commands that also write to the catalog themselves (monitor): <paramref name="catalogOption"/> is
+    /// their --catalog, and the <see cref="RegistrySession"/> gives the store and the one catalog both writers share.
+    /// </summary>
+    public static int Guarded(ParseResult parse, TextWriter output, TextWriter error, string? catalogOption, Func<ModelRegistry, RegistrySession, int> action)
     {
         try
         {
@@ -41,12 +49,23 @@ internal static class RegistryCli
             // The process-wide hub, so a server started in this process (a notebook's #!deploy) hears the promotion at once.
             var events = RegistryEventHub.Shared;
             var failuresBefore = events.HandlerErrors.Count;
-            using (CatalogFeed.Attach(events, () => LiteDbRunStore.Open(CatalogLocation.Resolve(null)), CatalogFeed.ProjectOf(location), store))
+            var catalog = new Lazy<LiteDbRunStore>(() => LiteDbRunStore.Open(CatalogLocation.Resolve(catalogOption)));
+            var session = new RegistrySession(store, CatalogFeed.ProjectOf(location), () => new SharedCatalog(catalog.Value));
+            try
             {
-                var code = action(store, ModelRegistry.Over(store, events, gates));
-                foreach (var failure in events.HandlerErrors.Skip(failuresBefore))
-                    error.WriteLine($"warning: the model catalog was not updated ({failure.Message}). The registry change itself is done; check ${CatalogLocation.Variable}.");
-                return code;
+                // A registered version gets its reference profile now, so monitoring never re-reads its training data.
+                using (ReferenceProfiles.BuildOnRegistration(events, store))
+                using (CatalogFeed.Attach(events, session.Catalog, session.Project, store))
+                {
+                    var code = action(ModelRegistry.Over(store, events, gates), session);
+                    foreach (var failure in events.HandlerErrors.Skip(failuresBefore).Concat(session.CatalogErrors))
+                        error.WriteLine($"warning: the model catalog was not updated ({failure.Message}). The registry change itself is done; check ${CatalogLocation.Variable}.");
+                    return code;
+                }
+            }
+            finally
+            {
+                if (catalog.IsValueCreated) catalog.Value.Dispose();
             }
         }
         catch (MlOpsException e)
@@ -129,4 +148,17 @@ internal static class RegistryCli
         }
         return result.Promoted ? 0 : Refused;
     }
+}
+
+/// <summary>What a registry command shares with its catalog feed: the store, the project it stands for, and the catalog.</summary>
+internal sealed class RegistrySession(LiteDbRunStore store, string project, Func<ICatalogStore> catalog)
+{
+    public LiteDbRunStore Store { get; } = store;
+
+    public string Project { get; } = project;
+
+    public Func<ICatalogStore> Catalog { get; } = catalog;
+
+    /// <summary>Catalog write failures of the command's own records (the feed's are the hub's handler errors).</summary>
+    public List<Exception> CatalogErrors { get; } = [];
 }

@@ -1,0 +1,89 @@
+using Microsoft.DotNet.Interactive;
+using Microsoft.DotNet.Interactive.CSharp;
+using Microsoft.DotNet.Interactive.Events;
+using Microsoft.DotNet.Interactive.Formatting;
+using MlOps.Catalog;
+using MlOps.Interactive.Commands;
+using MlOps.Interactive.Rendering;
+using MlOps.Monitoring;
+using MlOps.Registry;
+using MlOps.Storage.LiteDb;
+using MlOps.Tracking;
+
+namespace MlOps.Interactive;
+
+/// <summary>
+/// `#!monitor` and `#!monitor history`: the loop of `mlops monitor` (<see cref="MonitorLoop"/>), rendered as HTML with
+/// a text/plain twin, the result handed to the next cell as `lastMonitoring` (or --var). A degraded window does not
+/// fail the cell: it is a finding to read, not an error (the CLI's exit code 4 is for schedulers).
+/// </summary>
+internal sealed class MonitorHandlers(CSharpKernel csharp)
+{
+    private const string DefaultGateFile = "gates.yaml";
+
+    public async Task CheckAsync(MonitorCheckCommand command, KernelInvocationContext context)
+    {
+        try
+        {
+            var args = ExperimentHandlers.ReadArguments(command, csharp);
+            var gatesPath = args.One("--gates") ?? (File.Exists(DefaultGateFile) ? DefaultGateFile : null);
+            var location = RunStoreLocation.Resolve(args.One("--store"));
+            using var store = LiteDbRunStore.Open(location);
+            var catalog = new Lazy<LiteDbRunStore>(() => LiteDbRunStore.Open(CatalogLocation.Resolve(args.One("--catalog"))));
+            var events = new RegistryEventHub();
+            MonitorResult result;
+            MonitoringJournal journal;
+            try
+            {
+                // As the CLI: retrained versions get their profile and enter the catalog, which the journal shares.
+                using (ReferenceProfiles.BuildOnRegistration(events, store))
+                using (CatalogFeed.Attach(events, () => new SharedCatalog(catalog.Value), CatalogFeed.ProjectOf(location), store))
+                {
+                    journal = new MonitoringJournal(store, () => new SharedCatalog(catalog.Value), CatalogFeed.ProjectOf(location));
+                    var registry = ModelRegistry.Over(store, events, gatesPath is null ? GateFile.Empty : GateFile.Load(gatesPath));
+                    result = MonitorLoop.Run(registry, store, journal, new MonitorRequest
+                    {
+                        Model = args.One("--model")!, Data = args.One("--data")!, Version = args.Int("--version"),
+                        Stage = args.One("--stage") is { } s ? Enum.TryParse<ModelStage>(s, ignoreCase: true, out var stage) && stage != ModelStage.None ? stage
+                            : throw new MlOpsException($"Unknown stage '{RegistryNames.Printable(s)}'. Use --stage Staging, Production or Archived.") : null,
+                        Apply = args.Flag("--apply"), DryRun = args.Flag("--dry-run"), WindowId = args.One("--window"),
+                    });
+                }
+            }
+            finally
+            {
+                if (catalog.IsValueCreated) catalog.Value.Dispose();
+            }
+            foreach (var failure in events.HandlerErrors.Concat(journal.CatalogErrors))
+                context.Publish(new StandardErrorValueProduced(context.Command,
+                    [new FormattedValue("text/plain", $"warning: the model catalog was not updated ({failure.Message}); check ${CatalogLocation.Variable}.\n")]));
+            ExperimentHandlers.Show(context, MonitorHtml.Result(result), MonitorHtml.Text(result));
+            await csharp.SetValueAsync(args.One("--var") ?? "lastMonitoring", result, typeof(MonitorResult));
+        }
+        catch (MlOpsException e)
+        {
+            context.Fail(command, message: e.Message);
+        }
+    }
+
+    public async Task HistoryAsync(MonitorHistoryCommand command, KernelInvocationContext context)
+    {
+        try
+        {
+            var args = ExperimentHandlers.ReadArguments(command, csharp);
+            var model = args.One("--model")!;
+            IReadOnlyList<WindowSummary> windows;
+            using (var store = LiteDbRunStore.Open(RunStoreLocation.Resolve(args.One("--store"))))
+            {
+                ModelRegistry.Over(store).Versions(model);
+                windows = MonitoringTimeline.Of(store.ListChecks(model));
+            }
+            ExperimentHandlers.Show(context, MonitorHtml.History(model, windows), MonitorHtml.HistoryText(model, windows));
+            await csharp.SetValueAsync(args.One("--var") ?? "lastMonitoringHistory", windows, typeof(IReadOnlyList<WindowSummary>));
+        }
+        catch (MlOpsException e)
+        {
+            context.Fail(command, message: e.Message);
+        }
+    }
+}
