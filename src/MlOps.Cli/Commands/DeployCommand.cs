@@ -15,6 +15,7 @@ internal static class DeployCommand
     {
         var deploy = new Command("deploy", "Serve registered models over HTTP.");
         deploy.Subcommands.Add(BuildServe(output, error));
+        deploy.Subcommands.Add(DeployBatchCommand.Build(output, error));
         return deploy;
     }
 
