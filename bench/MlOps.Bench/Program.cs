@@ -6,14 +6,16 @@ return args.FirstOrDefault() switch
     "tracking" => TrackingBench.Run(args[1..]),
     "coldstart" => ColdStartBench.Run(args[1..]),
     "coldstart-bare" => ColdStartBench.Bare(),
+    "batch" => BatchBench.Run(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: MlOps.Bench <store|tracking|coldstart> [options]");
+    Console.Error.WriteLine("usage: MlOps.Bench <store|tracking|coldstart|batch> [options]");
     Console.Error.WriteLine("  store                                               best run among 100k runs, write latency");
     Console.Error.WriteLine("  tracking [repetitions=5] [synthetic rows=1000000]   tracking overhead and cached re-run");
     Console.Error.WriteLine("  coldstart [repetitions=7]                           mlops run on a one-cell notebook vs a bare kernel");
+    Console.Error.WriteLine("  batch [rows=1000000] [repetitions=5]                batch scoring in memory and CSV->CSV vs sklearn (/usr/bin/python3)");
     return 2;
 }
