@@ -20,10 +20,13 @@ public sealed class ModelScorer : IDisposable
     private readonly FittedFeaturizer _featurizer;
     private readonly Dictionary<string, SchemaColumn> _signature;
     private readonly IEnginePool _pool;
+    private CompiledForest? _forest;
+    private readonly int _width;
 
     private ModelScorer(ModelVersion version, FittedFeaturizer featurizer, IEnginePool pool, ScorerOptions options, IReadOnlyList<string> classes)
     {
         ClassNames = classes;
+        _width = featurizer.SlotNames.Count;
         Version = version;
         _featurizer = featurizer;
         _pool = pool;
@@ -76,7 +79,8 @@ public sealed class ModelScorer : IDisposable
                 o => new Prediction(o.Score, o.Score)),
             _ => MulticlassPool(ml, model, width, options.MaxEngines, out classes),
         };
-        return new ModelScorer(version, featurizer, pool, options, classes);
+        var forest = options.CompileTrees ? CompiledForest.TryCompile(model, task, width, (features, rows) => pool.Predict(features, 0, rows)) : null;
+        return new ModelScorer(version, featurizer, pool, options, classes) { _forest = forest };
     }
 
     /// <summary>Multiclass: the classes in score order (the keys of <see cref="Prediction.Scores"/>); empty for other tasks.</summary>
@@ -224,7 +228,7 @@ public sealed class ModelScorer : IDisposable
     {
         var slices = Math.Min(Math.Min(Environment.ProcessorCount, Options.MaxEngines), rows / ParallelFrom);
         if (slices <= 1)
-            return _pool.Predict(features, 0, rows);
+            return PredictSlice(features, 0, rows);
         var result = new Prediction[rows];
         var size = (rows + slices - 1) / slices;
         Parallel.For(0, slices, s =>
@@ -232,10 +236,18 @@ public sealed class ModelScorer : IDisposable
             var first = s * size;
             var count = Math.Min(size, rows - first);
             if (count > 0)
-                Array.Copy(_pool.Predict(features, first, count), 0, result, first, count);
+                Array.Copy(PredictSlice(features, first, count), 0, result, first, count);
         });
         return result;
     }
+
+    private Prediction[] PredictSlice(float[] features, int first, int rows) =>
+        _forest is { } forest && !CompiledForest.HasMissing(features, first, rows, _width)
+            ? forest.Predict(features, first, rows)
+            : _pool.Predict(features, first, rows);
+
+    /// <summary>True when predictions come from the compiled tree ensemble rather than PredictionEngines (see <see cref="CompiledForest"/>).</summary>
+    public bool IsCompiled => _forest is not null;
 
     /// <summary>Which task's prediction columns a batch output carries.</summary>
     internal MlTask Task => MlTaskNames.Parse(Version.Task.Length > 0 ? Version.Task : _featurizer.Task);
