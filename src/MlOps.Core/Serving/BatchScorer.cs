@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -183,54 +184,95 @@ public static class BatchScorer
             _rejects = new StreamWriter(rejectsTemp, false, new UTF8Encoding(false), 1 << 16);
         }
 
+        /// <summary>A chunk's validated rows and, per row, its key cells as written in the input ("k1,k2,") in one buffer.</summary>
+        private sealed class Chunk(SignatureRows rows)
+        {
+            public SignatureRows Rows { get; } = rows;
+
+            public StringBuilder Keys { get; } = new();
+
+            public List<int> KeyEnds { get; } = [];
+        }
+
+        // Reading and validating (this thread) overlap with scoring and writing (one consumer task); at most this many
+        // chunks wait between them, so memory stays a few chunks whatever the file's size.
+        private const int ChunksInFlight = 2;
+
         public BatchScoringResult Run(CancellationToken cancellation)
         {
             long rows = 0, scored = 0, rejected = 0;
-            var chunk = (SignatureRows?)null;
-            var chunkKeys = new List<string[]>();
-            object?[] cells = [];
-            foreach (var row in _reader)
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+            using var queue = new BlockingCollection<Chunk>(ChunksInFlight);
+            var consumer = Task.Run(() =>
             {
+                try
+                {
+                    foreach (var full in queue.GetConsumingEnumerable(stop.Token))
+                        scored += Flush(full);
+                }
+                catch
+                {
+                    stop.Cancel(); // the reader stops at its next chunk
+                    throw;
+                }
+            });
+            try
+            {
+                Chunk? chunk = null;
+                object?[] cells = [];
+                foreach (var row in _reader)
+                {
+                    if (_header.Count == 0)
+                    {
+                        Start(row);
+                        cells = new object?[_header.Count];
+                        continue;
+                    }
+                    if (row.ColCount == 1 && row.Span.Trim().IsEmpty)
+                        continue; // blank lines are skipped, as when loading for training
+                    rows++;
+                    chunk ??= new Chunk(new SignatureRows(_scorer.Signature, _options.ChunkRows, _labelColumns.Select(i => _header[i]).ToList()));
+                    var count = row.ColCount;
+                    for (var c = 0; c < _binding.Length; c++)
+                        if (_binding[c] < count)
+                            cells[_binding[c]] = CellValue(row[_binding[c]].Span);
+                    // The label cells ride along with the row ReadRow commits (a rejected row's are simply overwritten).
+                    for (var e = 0; e < _labelColumns.Length; e++)
+                        chunk.Rows.ExtraScratch[e] = _labelColumns[e] < count ? TableLoader.Cell(row[_labelColumns[e]].Span, out _) : null;
+                    var rejection = _scorer.ReadRow(count == _header.Count ? cells : _noCells, count, _header.Count, _binding, chunk.Rows, row.LineNumberFrom, "line");
+                    if (rejection is not null)
+                    {
+                        rejected++;
+                        Reject(row, rejection.Reason);
+                        continue;
+                    }
+                    foreach (var k in _keys)
+                        chunk.Keys.Append(row[k].Span).Append(',');
+                    chunk.KeyEnds.Add(chunk.Keys.Length);
+                    if (chunk.Rows.Count == _options.ChunkRows)
+                    {
+                        queue.Add(chunk, stop.Token);
+                        chunk = null;
+                        _options.Progress?.Invoke(rows);
+                    }
+                }
                 if (_header.Count == 0)
-                {
-                    Start(row);
-                    cells = new object?[_header.Count];
-                    continue;
-                }
-                if (row.ColCount == 1 && row.Span.Trim().IsEmpty)
-                    continue; // blank lines are skipped, as when loading for training
-                rows++;
-                chunk ??= NewChunk();
-                var count = row.ColCount;
-                for (var c = 0; c < _binding.Length; c++)
-                    if (_binding[c] < count)
-                        cells[_binding[c]] = TableLoader.Cell(row[_binding[c]].Span, out _);
-                // The label cells ride along with the row ReadRow commits (a rejected row's are simply overwritten).
-                for (var e = 0; e < _labelColumns.Length; e++)
-                    chunk.ExtraScratch[e] = _labelColumns[e] < count ? TableLoader.Cell(row[_labelColumns[e]].Span, out _) : null;
-                var rejection = _scorer.ReadRow(count == _header.Count ? cells : _noCells, count, _header.Count, _binding, chunk, row.LineNumberFrom, "line");
-                if (rejection is not null)
-                {
-                    rejected++;
-                    Reject(row, rejection.Reason);
-                    continue;
-                }
-                var keys = new string[_keys.Length];
-                for (var k = 0; k < keys.Length; k++)
-                    keys[k] = row[_keys[k]].ToString();
-                chunkKeys.Add(keys);
-                if (chunk.Count == _options.ChunkRows)
-                {
-                    scored += Flush(chunk, chunkKeys);
-                    chunk = null;
-                    _options.Progress?.Invoke(rows);
-                    cancellation.ThrowIfCancellationRequested();
-                }
+                    throw new MlOpsException($"Input file '{_fileName}' is empty. Give it a header line and data rows.");
+                if (chunk is not null)
+                    queue.Add(chunk, stop.Token);
+                queue.CompleteAdding();
+                consumer.GetAwaiter().GetResult();
             }
-            if (_header.Count == 0)
-                throw new MlOpsException($"Input file '{_fileName}' is empty. Give it a header line and data rows.");
-            if (chunk is not null)
-                scored += Flush(chunk, chunkKeys);
+            catch (OperationCanceledException) when (consumer.IsFaulted)
+            {
+                consumer.GetAwaiter().GetResult(); // the scoring side's error is the one to report
+            }
+            finally
+            {
+                queue.CompleteAdding();
+                stop.Cancel();
+                try { consumer.Wait(); } catch (AggregateException) { } // already failing; nothing may write after Run returns
+            }
             _options.Progress?.Invoke(rows);
             _output.Flush();
             _rejects.Flush();
@@ -240,7 +282,14 @@ public static class BatchScorer
             return new BatchScoringResult(rows, scored, rejected, 0, "", "", metrics, _evaluation is { Rows: > 0 } ? null : _evaluationNote);
         }
 
-        private SignatureRows NewChunk() => new(_scorer.Signature, _options.ChunkRows, _labelColumns.Select(i => _header[i]).ToList());
+        /// <summary>
+        /// A cell for <see cref="ModelScorer.ReadRow"/>: a plain number as a double (what <see cref="MessyNumber"/> would
+        /// read it as, without allocating text), anything else as its unquoted text, which ReadRow judges.
+        /// </summary>
+        private static object? CellValue(ReadOnlySpan<char> raw) =>
+            double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && !double.IsNaN(number)
+                ? number
+                : TableLoader.Cell(raw, out _);
 
         private void Start(SepReader.Row row)
         {
@@ -299,11 +348,12 @@ public static class BatchScorer
         };
 
         /// <summary>Score one chunk and write its rows; returns how many were scored.</summary>
-        private long Flush(SignatureRows chunk, List<string[]> keys)
+        private long Flush(Chunk chunk)
         {
-            if (chunk.Count == 0)
+            var rows = chunk.Rows;
+            if (rows.Count == 0)
                 return 0;
-            var (predictions, labels) = _scorer.Score(chunk.ToTable(_fileName), withLabels: _evaluation is not null);
+            var (predictions, labels) = _scorer.Score(rows.ToTable(_fileName), withLabels: _evaluation is not null);
             if (_evaluation is not null)
             {
                 if (labels is null)
@@ -317,16 +367,17 @@ public static class BatchScorer
                 }
             }
             var line = new StringBuilder(256);
+            var keyStart = 0;
             for (var r = 0; r < predictions.Count; r++)
             {
                 line.Clear();
-                foreach (var key in keys[r])
-                    line.Append(key).Append(',');
+                var keyEnd = chunk.KeyEnds[r];
+                line.Append(chunk.Keys, keyStart, keyEnd - keyStart);
+                keyStart = keyEnd;
                 AppendPrediction(line, predictions[r]);
                 _output.Write(line.Append('\n'));
             }
-            _options.Sink?.Log(_scorer.Version, chunk.ToScoringInput(), predictions, "batch");
-            keys.Clear();
+            _options.Sink?.Log(_scorer.Version, rows.ToScoringInput(), predictions, "batch");
             return predictions.Count;
         }
 
