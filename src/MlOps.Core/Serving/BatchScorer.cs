@@ -402,7 +402,7 @@ public static class BatchScorer
         }
 
         private static StringBuilder Number(StringBuilder line, double? value) =>
-            value is { } v && double.IsFinite(v) ? line.Append(((float)v).ToString("R", CultureInfo.InvariantCulture)) : line;
+            value is { } v && double.IsFinite(v) ? line.Append(CultureInfo.InvariantCulture, $"{(float)v:R}") : line;
 
         private void Reject(SepReader.Row row, string reason)
         {
