@@ -54,6 +54,35 @@ internal sealed class DeployHandlers(CSharpKernel csharp, NotebookDeployments de
         await SetAsync(args, "lastDeployment", deployment);
     });
 
+    public Task BatchAsync(DeployBatchCommand command, KernelInvocationContext context) => Guarded(command, context, async args =>
+    {
+        using var store = LiteDbRunStore.Open(RunStoreLocation.Resolve(args.One("--store")));
+        var version = ServedVersion.Resolve(ModelRegistry.Over(store), args.One("--model")!, args.One("--stage"), args.One("--alias"), args.Int("--version"));
+        using var scorer = ModelScorer.Load(version, store.Artifacts);
+        var rate = args.Double("--log-sample-rate") ?? 0;
+        var logger = rate > 0 ? new PredictionLogger(store, new PredictionLoggerOptions { SampleRate = rate }) : null;
+        BatchScoringResult result;
+        try
+        {
+            result = BatchScorer.ScoreTracked(store, scorer, new BatchScoringOptions
+            {
+                Input = args.One("--input")!, Output = args.One("--output")!, Rejects = args.One("--rejects"),
+                Keys = args.One("--key")?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries), Sink = logger,
+            });
+        }
+        finally
+        {
+            // Everything sampled is written before the store closes.
+            if (logger is not null) await logger.DisposeAsync();
+        }
+        var metrics = string.Join(", ", result.Metrics.OrderBy(m => m.Key, StringComparer.Ordinal).Take(6).Select(m => $"{m.Key} {m.Value:0.###}"));
+        var text = $"Scored {result.Scored} of {result.Rows} rows with '{version.Model}' v{version.Version} in {result.Seconds:0.###} s ({result.RowsPerSecond:N0} rows/s) into {result.Output}; " +
+            $"{result.Rejected} rejected{(result.Rejected > 0 ? $" (see {result.Rejects})" : "")}." +
+            (metrics.Length > 0 ? $" On the file's labels: {metrics}." : "") + (result.RunId is { } run ? $" Recorded as run {run} of {version.Model}.scoring." : "");
+        ExperimentHandlers.Show(context, $"<p>{Svg.E(text)}</p>", text);
+        await SetAsync(args, "lastBatch", result);
+    });
+
     public Task PackageAsync(DeployPackageCommand command, KernelInvocationContext context) => Guarded(command, context, async args =>
     {
         // The package's app/ is the mlops tool's own folder: present when the notebook runs under `mlops run`.

@@ -39,6 +39,19 @@ internal static class DeploySyntax
         new("--no-onnx", "Skip the ONNX export and its check.", Flag: true),
     ]) { Directive = Directive };
 
+    public static readonly SubcommandSpec Batch = new("batch", "Score a CSV file with a registered model version; bad rows go to a rejects file and the rest are scored.",
+    [
+        Model,
+        new("--stage", "Score with the version in this stage: Production (default) or Staging."),
+        new("--alias", "Score with the version that has this alias (e.g. champion)."),
+        new("--version", "Score with this version number.") { NumberKind = "an integer" },
+        new("--input", "The CSV file to score (a header line, then rows).", Required: true),
+        new("--output", "Where the scores go (CSV): the key columns, then the prediction columns.", Required: true),
+        new("--rejects", "Where rows that fail validation go, with line and reason (default: <output>.rejects.csv)."),
+        new("--key", "Input columns copied to each output row, comma-separated (default: every input column that is not a model input)."),
+        new("--log-sample-rate", "Share of scored rows (0..1) written to the store's prediction log with source \"batch\" (default 0: none).") { NumberKind = "a number" },
+    ]) { Directive = Directive };
+
     public static readonly SubcommandSpec List = new("list", "Deployments: servers of this store (running ones, or --all), with version, URL, requests and latency.",
     [
         new("--model", "Only this model's deployments."),
@@ -51,5 +64,5 @@ internal static class DeploySyntax
         new("--all", "Stop every running server.", Flag: true),
     ]) { Directive = Directive };
 
-    public static readonly IReadOnlyList<SubcommandSpec> All = [Serve, Package, List, Stop];
+    public static readonly IReadOnlyList<SubcommandSpec> All = [Serve, Batch, Package, List, Stop];
 }

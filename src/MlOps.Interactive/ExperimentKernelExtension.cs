@@ -100,6 +100,7 @@ public sealed class ExperimentKernelExtension : IKernelExtension
             deployRoot.Parameters.Add(parameter);
         csharp.AddDirective<DeployServeCommand>(deployRoot, deploy.ServeAsync);
         csharp.AddDirective<DeployServeCommand>(deploySubcommands["serve"], deploy.ServeAsync);
+        csharp.AddDirective<DeployBatchCommand>(deploySubcommands["batch"], deploy.BatchAsync);
         csharp.AddDirective<DeployPackageCommand>(deploySubcommands["package"], deploy.PackageAsync);
         csharp.AddDirective<DeployListCommand>(deploySubcommands["list"], deploy.ListAsync);
         csharp.AddDirective<DeployStopCommand>(deploySubcommands["stop"], deploy.StopAsync);

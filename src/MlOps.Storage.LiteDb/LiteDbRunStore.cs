@@ -246,6 +246,7 @@ public sealed partial class LiteDbRunStore : IRunStore, IModelRegistryStore
         foreach (var index in db.GetCollection("$indexes").Find(Query.EQ("collection", RunsCollection)))
             _metricIndexes.Add(index["name"].AsString);
         InitializeRegistry(db);
+        InitializePredictions(db);
     });
 
     private static void Collect(IEnumerable<BsonDocument> docs, RunQuery query, int limit, List<Run> result)

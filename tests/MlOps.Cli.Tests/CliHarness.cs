@@ -53,6 +53,18 @@ public sealed class CliHarness : IDisposable
         return (exit, json, error);
     }
 
+    /// <summary>Train cwurData (params.yaml, 20 trees), register the run as <paramref name="model"/> v1 and promote it to Production.</summary>
+    public void TrainRegisterPromote(string model)
+    {
+        var (exit, json, err) = Json("experiment", "run", "--name", model, "--params", ParamsFile,
+            "--set", $"data.path={Path.Combine(Rankings, "cwurData.csv")}", "--set", "train.n_est=20", "--quiet");
+        Assert.True(exit == 0, err);
+        var run = json["runs"]!.AsArray().Single()!["id"]!.GetValue<string>();
+        Assert.Equal(0, Run("register", "--run", run, "--model", model).Exit);
+        var promote = Run("promote", "--model", model, "--version", "1", "--stage", "Production", "--reason", "tests");
+        Assert.True(promote.Exit == 0, promote.Err + promote.Out);
+    }
+
     public string WriteFile(string name, string text)
     {
         var path = Path.Combine(Directory, name);

@@ -117,4 +117,22 @@ public sealed class DeployDirectiveTests : IDisposable
         var list = await _session.SubmitAsync($"#!deploy list {Store}");
         Assert.Contains("<td style=\"border:1px solid #ddd;padding:2px 6px;text-align:right;font-variant-numeric:tabular-nums\">1</td>", Html(list));
     }
+
+    [Fact]
+    public async Task Deploy_batch_scores_a_file_writes_predictions_and_records_a_scoring_run()
+    {
+        await PromotedModelAsync();
+        var output = Path.Combine(_session.Directory, "scores.csv");
+
+        var batch = await _session.SubmitAsync($"#!deploy batch --model {Model} --input \"{Cwur}\" --output \"{output}\" --key institution,year {Store}");
+
+        AssertSucceeded(batch);
+        Assert.Equal("2200 2200 0", ReturnedText(await _session.SubmitAsync("$\"{lastBatch.Rows} {lastBatch.Scored} {lastBatch.Rejected}\"")));
+        var lines = File.ReadAllLines(output);
+        Assert.Equal(2201, lines.Length);
+        Assert.StartsWith("institution,year,predicted_label", lines[0]);
+        Assert.Contains($"Recorded as run", Displayed(batch).First(v => v.MimeType == "text/plain").Value);
+        AssertSucceeded(await _session.SubmitAsync($"#!experiment list --name {Model}.scoring {Store}"));
+        Assert.Equal("1", ReturnedText(await _session.SubmitAsync("lastRuns.Count.ToString()")));
+    }
 }

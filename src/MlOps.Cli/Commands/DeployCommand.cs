@@ -18,6 +18,7 @@ internal static class DeployCommand
     {
         var deploy = new Command("deploy", "Serve registered models over HTTP, or package one to serve elsewhere.");
         deploy.Subcommands.Add(BuildServe(output, error));
+        deploy.Subcommands.Add(DeployBatchCommand.Build(output, error));
         deploy.Subcommands.Add(DeployPackageCommand.Build(output, error));
         deploy.Subcommands.Add(DeployManageCommand.BuildList(output, error));
         deploy.Subcommands.Add(DeployManageCommand.BuildStop(output, error));

@@ -123,7 +123,7 @@ public static class TableLoader
         });
     }
 
-    private static void CheckHeader(List<string> header, string fileName)
+    internal static void CheckHeader(List<string> header, string fileName)
     {
         var empty = header.FindIndex(string.IsNullOrWhiteSpace);
         if (empty >= 0 && header.Count > 1)
@@ -137,7 +137,7 @@ public static class TableLoader
     /// The cell's value: surrounding quotes removed and "" unescaped. A quoted cell with a lone quote inside
     /// (<c>"Piedmont "Amedeo Avogadro""</c>) is broken quoting: its inner quotes are kept as written.
     /// </summary>
-    private static string? Cell(ReadOnlySpan<char> raw, out bool repaired)
+    internal static string? Cell(ReadOnlySpan<char> raw, out bool repaired)
     {
         repaired = false;
         var trimmed = raw.Trim();
@@ -168,7 +168,7 @@ public static class TableLoader
         return repaired ? inner.ToString() : unescaped.ToString();
     }
 
-    private static string Unquote(string name) => Cell(name, out _) ?? "";
+    internal static string Unquote(string name) => Cell(name, out _) ?? "";
 
     /// <summary>LF, CRLF or CR (old Mac files), from the first line break.</summary>
     private static string DetectLineEnding(string path)

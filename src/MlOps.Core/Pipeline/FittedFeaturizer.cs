@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using MlOps.Tracking;
+using MlOps.Training;
 
 namespace MlOps.Pipeline;
 
@@ -48,6 +49,60 @@ public sealed record FittedFeaturizer
     {
         foreach (var (name, expression) in Derive)
             reader.AddDerived(name, FeaturizeMath.EvaluateNumbers(reader, expression, "derive." + name));
+    }
+
+    /// <summary>
+    /// The raw columns the label is computed from (the label column itself, or the columns its expression names),
+    /// so that a scoring file which has them can be evaluated.
+    /// </summary>
+    public IReadOnlyList<string> LabelColumns(IEnumerable<string> available)
+    {
+        var names = available.ToHashSet(StringComparer.Ordinal);
+        if (Label.Length == 0)
+            return [];
+        if (names.Contains(Label))
+            return [Label];
+        var derived = Derive.Select(d => d.Key).ToHashSet(StringComparer.Ordinal);
+        try
+        {
+            return RowExpression.ReferencedNames(Label, "label").Where(n => !derived.Contains(n)).ToList();
+        }
+        catch (MlOpsException)
+        {
+            return [];
+        }
+    }
+
+    /// <summary>
+    /// Each row's true label as training computed it (bool for binary label conditions, class text for multiclass,
+    /// a number for regression; null where missing), or null when it cannot be derived the same way: a binary label
+    /// that is not a condition was mapped through the training data's two values, which are not stored.
+    /// </summary>
+    internal object?[]? Labels(ColumnReader reader)
+    {
+        if (Label.Length == 0)
+            return null;
+        object?[] raw;
+        if (reader.Exists(Label))
+        {
+            raw = reader.IsNumeric(Label) == true
+                ? reader.Numbers(Label).Select(v => double.IsNaN(v) ? null : (object?)v).ToArray()
+                : reader.Texts(Label).Select(t => (object?)t).ToArray();
+        }
+        else
+        {
+            if (RowExpression.ReferencedNames(Label, "label").Any(n => !reader.Exists(n)))
+                return null;
+            var expression = RowExpression.Compile(Label, reader.IsNumeric, "label");
+            raw = new object?[reader.RowCount];
+            FeaturizeMath.Evaluate(reader, expression, (row, value) => raw[row] = value is double d && double.IsNaN(d) ? null : value);
+        }
+        return MlTaskNames.Parse(Task) switch
+        {
+            MlTask.Binary => raw.All(v => v is null or bool) ? raw : null,
+            MlTask.Regression => raw.Select(v => v is null ? null : (object?)Convert.ToDouble(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
+            _ => raw.Select(v => v is null ? null : (object?)Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
+        };
     }
 
     /// <summary>Feature matrix (row-major) for the given rows of a reader that already has the derived columns.</summary>

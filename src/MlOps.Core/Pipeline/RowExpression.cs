@@ -50,6 +50,25 @@ internal sealed class RowExpression
     /// <param name="what">What the expression is for, in messages ("filter", "label").</param>
     public static RowExpression Compile(string text, Func<string, bool?> isNumeric, string what)
     {
+        // Scoring compiles the same label and derived expressions for every request or chunk; parsing and compiling
+        // costs milliseconds each time, so compiled expressions are kept by text and column types.
+        var names = ReferencedNames(text, what);
+        var key = what + "\u001f" + text + "\u001f" + string.Concat(names.Select(n => isNumeric(n) switch { true => 'n', false => 't', null => '?' }));
+        if (Compiled.TryGetValue(key, out var known))
+            return known;
+        var compiled = CompileNew(text, isNumeric, what);
+        if (Compiled.Count >= MaxCompiled)
+            Compiled.Clear(); // notebooks may try many expressions; the few in use are compiled again
+        Compiled[key] = compiled;
+        return compiled;
+    }
+
+    private const int MaxCompiled = 256;
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, RowExpression> Compiled = new(StringComparer.Ordinal);
+
+    private static RowExpression CompileNew(string text, Func<string, bool?> isNumeric, string what)
+    {
         var interpreter = new Interpreter(InterpreterOptions.DefaultCaseInsensitive & ~InterpreterOptions.CaseInsensitive);
         var numbers = Expression.Parameter(typeof(double[]), "numbers");
         var texts = Expression.Parameter(typeof(string?[]), "texts");

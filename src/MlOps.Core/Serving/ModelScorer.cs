@@ -20,9 +20,13 @@ public sealed class ModelScorer : IDisposable
     private readonly FittedFeaturizer _featurizer;
     private readonly Dictionary<string, SchemaColumn> _signature;
     private readonly IEnginePool _pool;
+    private CompiledForest? _forest;
+    private readonly int _width;
 
-    private ModelScorer(ModelVersion version, MlTask task, FittedFeaturizer featurizer, IEnginePool pool, ScorerOptions options)
+    private ModelScorer(ModelVersion version, MlTask task, FittedFeaturizer featurizer, IEnginePool pool, ScorerOptions options, IReadOnlyList<string> classes)
     {
+        ClassNames = classes;
+        _width = featurizer.SlotNames.Count;
         Version = version;
         Task = task;
         _featurizer = featurizer;
@@ -70,18 +74,23 @@ public sealed class ModelScorer : IDisposable
         }
         var width = featurizer.SlotNames.Count;
         var task = MlTaskNames.Parse(version.Task.Length > 0 ? version.Task : featurizer.Task);
+        string[] classes = [];
         IEnginePool pool = task switch
         {
             MlTask.Binary => new EnginePool<BinaryIn, BinaryOut>(ml, model, width, options.MaxEngines,
                 o => new Prediction(o.PredictedLabel, o.Score, o.Probability)),
             MlTask.Regression => new EnginePool<RegressionIn, RegressionOut>(ml, model, width, options.MaxEngines,
                 o => new Prediction(o.Score, o.Score)),
-            _ => MulticlassPool(ml, model, width, options.MaxEngines),
+            _ => MulticlassPool(ml, model, width, options.MaxEngines, out classes),
         };
-        return new ModelScorer(version, task, featurizer, pool, options);
+        var forest = options.CompileTrees ? CompiledForest.TryCompile(model, task, width, (features, rows) => pool.Predict(features, 0, rows)) : null;
+        return new ModelScorer(version, task, featurizer, pool, options, classes) { _forest = forest };
     }
 
-    private static IEnginePool MulticlassPool(MLContext ml, ITransformer model, int width, int max)
+    /// <summary>Multiclass: the classes in score order (the keys of <see cref="Prediction.Scores"/>); empty for other tasks.</summary>
+    public IReadOnlyList<string> ClassNames { get; }
+
+    private static IEnginePool MulticlassPool(MLContext ml, ITransformer model, int width, int max, out string[] classNames)
     {
         var input = SchemaDefinition.Create(typeof(ClassIn));
         input["Features"].ColumnType = new VectorDataViewType(NumberDataViewType.Single, width);
@@ -90,7 +99,7 @@ public sealed class ModelScorer : IDisposable
         var score = outputSchema["Score"];
         if (score.HasSlotNames())
             score.GetSlotNames(ref names);
-        var classes = names.DenseValues().Select(n => n.ToString()).ToArray();
+        var classes = classNames = names.DenseValues().Select(n => n.ToString()).ToArray();
         return new EnginePool<ClassIn, ClassOut>(ml, model, width, max, o =>
         {
             var scores = new Dictionary<string, double>(o.Score.Length, StringComparer.Ordinal);
@@ -103,9 +112,91 @@ public sealed class ModelScorer : IDisposable
     /// <summary>Validate, featurize and score; throws <see cref="ScoringInputException"/> for input that does not fit the signature.</summary>
     public IReadOnlyList<Prediction> Score(ScoringInput input)
     {
-        var table = Validate(input);
+        var binding = Bind(input.Columns);
+        var rows = new SignatureRows(Signature, input.Rows.Count);
+        for (var r = 0; r < input.Rows.Count; r++)
+            if (ReadRow(input.Rows[r], input.Rows[r]?.Length ?? 0, input.Columns.Count, binding, rows, r, "row") is { } rejection)
+                throw new ScoringInputException(rejection.Reason, rejection.Column);
+        return Score(rows.ToTable("request"));
+    }
+
+    /// <summary>
+    /// Where each signature column is in <paramref name="columns"/>; throws for a header that does not fit (a name
+    /// given twice, a missing input, an extra column when refused). Rows are then checked one by one with <see cref="ReadRow"/>.
+    /// </summary>
+    internal int[] Bind(IReadOnlyList<string> columns)
+    {
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < columns.Count; i++)
+        {
+            var name = columns[i] ?? throw new ScoringInputException($"Column {i + 1} has no name.");
+            if (!index.TryAdd(name, i))
+                throw new ScoringInputException($"Column '{name}' is given twice.", name);
+            if (!Options.AllowExtraColumns && !_signature.ContainsKey(name))
+                throw new ScoringInputException($"Column '{name}' is not an input of {Describe()}; this server refuses extra columns. Its inputs are: {Inputs()}.", name);
+        }
+        foreach (var column in Signature)
+            if (!index.ContainsKey(column.Name))
+                throw new ScoringInputException($"Missing column '{column.Name}' ({column.Type}). {Describe()} needs: {Inputs()}.", column.Name);
+        return Signature.Select(c => index[c.Name]).ToArray();
+    }
+
+    /// <summary>
+    /// The one row check that HTTP and batch scoring share: cell count, numbers that parse (messy forms and missing
+    /// markers allowed, <see cref="MessyNumber"/>), text for categories. A good row is appended to <paramref name="into"/>;
+    /// a bad one is left out and its reason returned. <paramref name="rowWord"/> and <paramref name="row"/> name it in the reason ("row 3", "line 12").
+    /// Only the signature's cells of <paramref name="cells"/> are read; <paramref name="cellCount"/> is how many the row really had.
+    /// </summary>
+    internal RowRejection? ReadRow(object?[]? cells, int cellCount, int columnCount, int[] binding, SignatureRows into, long row, string rowWord)
+    {
+        if (cells is null || cellCount != columnCount)
+            return new RowRejection($"{Capitalized(rowWord)} {row} has {cellCount} values but there are {columnCount} columns.");
+        var numbers = into.NumberScratch;
+        var texts = into.TextScratch;
+        for (var c = 0; c < Signature.Count; c++)
+        {
+            var column = Signature[c];
+            var cell = cells[binding[c]];
+            if (column.Type == "number")
+            {
+                switch (cell)
+                {
+                    case null: numbers[c] = double.NaN; break; // missing: featurize fills it as in training
+                    case double d: numbers[c] = d; break;
+                    case string s when MessyNumber.TryParse(s, out var v): numbers[c] = v; break;
+                    default:
+                        return new RowRejection($"Column '{column.Name}' is a number, but {rowWord} {row} has {Printable(cell)}, which does not parse as one.", column.Name);
+                }
+            }
+            else
+            {
+                switch (cell)
+                {
+                    case null: texts[c] = null; break;
+                    case string s: texts[c] = s; break;
+                    default:
+                        return new RowRejection(
+                            $"Column '{column.Name}' is a category and needs text, but {rowWord} {row} has {Printable(cell)}. Send it as a string.", column.Name);
+                }
+            }
+        }
+        into.Commit();
+        return null;
+    }
+
+    private static string Capitalized(string word) => word.Length == 0 ? word : char.ToUpperInvariant(word[0]) + word[1..];
+
+    /// <summary>Featurize validated rows (signature columns, plus any others featurize may read) and score them.</summary>
+    internal IReadOnlyList<Prediction> Score(Table table) => Score(table, withLabels: false).Predictions;
+
+    /// <summary>
+    /// Featurize and score; with <paramref name="withLabels"/> also derive each row's true label as training did
+    /// (<see cref="FittedFeaturizer.Labels"/>), null when the table lacks the label's columns.
+    /// </summary>
+    internal (IReadOnlyList<Prediction> Predictions, object?[]? Labels) Score(Table table, bool withLabels)
+    {
         if (table.RowCount == 0)
-            return [];
+            return ([], null);
         var reader = new ColumnReader(table);
         float[] features;
         try
@@ -117,7 +208,7 @@ public sealed class ModelScorer : IDisposable
         {
             throw new ScoringInputException("The rows could not be featurized: " + e.Message);
         }
-        return _pool.Predict(features, table.RowCount);
+        return (Predict(features, table.RowCount), withLabels ? Labels(reader) : null);
     }
 
     /// <summary>
@@ -130,61 +221,49 @@ public sealed class ModelScorer : IDisposable
         Score(new ScoringInput(Signature.Select(c => c.Name).ToList(), [row]));
     }
 
-    /// <summary>Check columns and cell types against the signature and build the raw table featurize reads.</summary>
-    private Table Validate(ScoringInput input)
+    // A label that cannot be derived only means no evaluation; it never fails the scoring.
+    private object?[]? Labels(ColumnReader reader)
     {
-        var index = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (var i = 0; i < input.Columns.Count; i++)
+        try
         {
-            var name = input.Columns[i] ?? throw new ScoringInputException($"Column {i + 1} has no name.");
-            if (!index.TryAdd(name, i))
-                throw new ScoringInputException($"Column '{name}' is given twice.", name);
-            if (!Options.AllowExtraColumns && !_signature.ContainsKey(name))
-                throw new ScoringInputException($"Column '{name}' is not an input of {Describe()}; this server refuses extra columns. Its inputs are: {Inputs()}.", name);
+            return _featurizer.Labels(reader);
         }
-        foreach (var column in Signature)
-            if (!index.ContainsKey(column.Name))
-                throw new ScoringInputException($"Missing column '{column.Name}' ({column.Type}). {Describe()} needs: {Inputs()}.", column.Name);
-        for (var r = 0; r < input.Rows.Count; r++)
-            if (input.Rows[r] is not { } row || row.Length != input.Columns.Count)
-                throw new ScoringInputException($"Row {r} has {input.Rows[r]?.Length ?? 0} values but there are {input.Columns.Count} columns.");
-
-        var rows = input.Rows.Count;
-        var columns = new List<TableColumn>(Signature.Count);
-        foreach (var column in Signature)
+        catch (Exception e) when (e is MlOpsException or FormatException or InvalidCastException)
         {
-            var at = index[column.Name];
-            if (column.Type == "number")
-            {
-                var values = new double[rows];
-                for (var r = 0; r < rows; r++)
-                    values[r] = Number(input.Rows[r][at], column.Name, r);
-                columns.Add(new TableColumn(column.Name, values));
-            }
-            else
-            {
-                var values = new string?[rows];
-                for (var r = 0; r < rows; r++)
-                    values[r] = input.Rows[r][at] switch
-                    {
-                        null => null,
-                        string s => s,
-                        var other => throw new ScoringInputException(
-                            $"Column '{column.Name}' is a category and needs text, but row {r} has {Printable(other)}. Send it as a string.", column.Name),
-                    };
-                columns.Add(new TableColumn(column.Name, values));
-            }
+            return null;
         }
-        return new Table("request", columns);
     }
 
-    private static double Number(object? cell, string column, int row) => cell switch
+    // Below this many rows one engine is quicker than handing slices to other threads.
+    private const int ParallelFrom = 4096;
+
+    /// <summary>Large inputs (batch files, big requests) are cut into one slice per core, each scored on its own pooled engine.</summary>
+    private Prediction[] Predict(float[] features, int rows)
     {
-        null => double.NaN, // missing: featurize fills it as in training
-        double d => d,
-        string s when MessyNumber.TryParse(s, out var v) => v,
-        _ => throw new ScoringInputException($"Column '{column}' is a number, but row {row} has {Printable(cell)}, which does not parse as one.", column),
-    };
+        var slices = Math.Min(Math.Min(Environment.ProcessorCount, Options.MaxEngines), rows / ParallelFrom);
+        if (slices <= 1)
+            return PredictSlice(features, 0, rows);
+        var result = new Prediction[rows];
+        var size = (rows + slices - 1) / slices;
+        Parallel.For(0, slices, s =>
+        {
+            var first = s * size;
+            var count = Math.Min(size, rows - first);
+            if (count > 0)
+                Array.Copy(PredictSlice(features, first, count), 0, result, first, count);
+        });
+        return result;
+    }
+
+    private Prediction[] PredictSlice(float[] features, int first, int rows) =>
+        _forest is { } forest && !CompiledForest.HasMissing(features, first, rows, _width)
+            ? forest.Predict(features, first, rows)
+            : _pool.Predict(features, first, rows);
+
+    /// <summary>True when predictions come from the compiled tree ensemble rather than PredictionEngines (see <see cref="CompiledForest"/>).</summary>
+    public bool IsCompiled => _forest is not null;
+
+    internal FittedFeaturizer Featurizer => _featurizer;
 
     private static string Printable(object cell) => cell switch
     {
@@ -204,7 +283,8 @@ public sealed class ModelScorer : IDisposable
 
     private interface IEnginePool : IDisposable
     {
-        Prediction[] Predict(float[] features, int rows);
+        /// <summary>Score <paramref name="rows"/> rows of the row-major matrix, starting at row <paramref name="first"/>.</summary>
+        Prediction[] Predict(float[] features, int first, int rows);
     }
 
     private interface IFeatures { float[] Features { get; set; } }
@@ -232,7 +312,7 @@ public sealed class ModelScorer : IDisposable
             return schema;
         }
 
-        public Prediction[] Predict(float[] features, int rows)
+        public Prediction[] Predict(float[] features, int first, int rows)
         {
             _slots.Wait();
             if (!_free.TryTake(out var engine))
@@ -244,7 +324,7 @@ public sealed class ModelScorer : IDisposable
                 var output = new TOut();
                 for (var r = 0; r < rows; r++)
                 {
-                    Array.Copy(features, r * width, input.Features, 0, width);
+                    Array.Copy(features, (first + r) * width, input.Features, 0, width);
                     engine.Predict(input, ref output);
                     result[r] = map(output);
                 }

@@ -27,4 +27,10 @@ public sealed record ScorerOptions
 
     /// <summary>Upper bound on pooled PredictionEngines (each holds buffers); callers beyond it wait for a free one.</summary>
     public int MaxEngines { get; init; } = Math.Max(2, Environment.ProcessorCount * 2);
+
+    /// <summary>
+    /// Score tree ensembles (FastForest, FastTree, LightGbm) with a compiled copy that is checked against ML.NET when
+    /// loaded and used only if it agrees; false keeps ML.NET's PredictionEngines for every row.
+    /// </summary>
+    public bool CompileTrees { get; init; } = true;
 }

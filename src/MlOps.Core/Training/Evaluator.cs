@@ -36,17 +36,19 @@ public static class Evaluator
         ArgumentNullException.ThrowIfNull(ml);
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(test);
-        var scored = model.Transform(test);
-        var (metrics, details) = task switch
-        {
-            MlTask.Binary => Binary(scored, runId),
-            MlTask.Multiclass => Multiclass(scored, runId),
-            _ => Regression(scored, runId),
-        };
+        var (metrics, details) = Scored(task, model.Transform(test), runId);
         if (featureImportance)
             details = details with { FeatureImportance = PermutationImportance(ml, task, model, test, featureNames) };
         return new Evaluation(metrics, details);
     }
+
+    /// <summary>Metrics of rows already scored (Label plus the model's output columns), e.g. by batch scoring.</summary>
+    internal static (Dictionary<string, double> Metrics, RunDetails Details) Scored(MlTask task, IDataView scored, string runId) => task switch
+    {
+        MlTask.Binary => Binary(scored, runId),
+        MlTask.Multiclass => Multiclass(scored, runId),
+        _ => Regression(scored, runId),
+    };
 
     private static double Ratio(double a, double b) => b == 0 ? double.NaN : a / b;
 
