@@ -33,6 +33,7 @@ internal sealed class DeployHandlers(CSharpKernel csharp, NotebookDeployments de
             RefuseExtraColumns = args.Flag("--refuse-extra-columns"), Follow = !args.Flag("--no-follow"),
             PollInterval = TimeSpan.FromSeconds(args.Double("--poll-seconds") ?? 2),
             ShadowVersion = args.Int("--shadow-version"), ShadowAlias = args.One("--shadow-alias"), Source = "notebook",
+            LogSampleRate = args.Double("--log-sample-rate") ?? 1.0,
         }, ownsStore: true);
         deployments.Add(deployment);
         try

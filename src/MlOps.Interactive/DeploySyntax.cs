@@ -26,6 +26,7 @@ internal static class DeploySyntax
         new("--poll-seconds", "How often to check the registry for a promotion made by another process (default 2).") { NumberKind = "a number" },
         new("--shadow-version", "Also score every request with this version (a challenger) in the background; it never answers.") { NumberKind = "an integer" },
         new("--shadow-alias", "Like --shadow-version, by alias (e.g. challenger)."),
+        new("--log-sample-rate", "Share of served rows (0..1) written to the store's prediction log for monitoring (default 1: all; 0: none).") { NumberKind = "a number" },
     ]) { Directive = Directive, IsDefault = true };
 
     public static readonly SubcommandSpec Package = new("package", "Write a self-contained folder that serves a registered version with only the .NET runtime (no store needed).",

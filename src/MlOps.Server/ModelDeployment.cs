@@ -38,7 +38,8 @@ public sealed record DeploymentRequest
     /// <summary>"cli", "notebook" or "package": recorded with the deployment.</summary>
     public string Source { get; init; } = "cli";
 
-    public IPredictionSink? PredictionLog { get; init; }
+    /// <summary>Share of served rows (0..1) written to the store's prediction log (served and shadow predictions); 0 = none.</summary>
+    public double LogSampleRate { get; init; } = 1.0;
 
     /// <summary>Swaps and warnings from the watch, and server errors, as one line each (called from background threads).</summary>
     public Action<string>? OnMessage { get; init; }
@@ -55,11 +56,15 @@ public sealed class ModelDeployment : IAsyncDisposable
     private readonly IRunStore _store;
     private readonly bool _ownsStore;
     private readonly ModelScorer? _shadow;
+    private readonly PredictionLogger? _log;
 
-    private ModelDeployment(IRunStore store, bool ownsStore, ModelServer server, DeploymentWatch? watch, ModelScorer? shadow, Deployment record)
+    private ModelDeployment(IRunStore store, bool ownsStore, ModelServer server, DeploymentWatch? watch, ModelScorer? shadow, PredictionLogger? log, Deployment record)
     {
-        (_store, _ownsStore, Server, Watch, _shadow, Record) = (store, ownsStore, server, watch, shadow, record);
+        (_store, _ownsStore, Server, Watch, _shadow, _log, Record) = (store, ownsStore, server, watch, shadow, log, record);
     }
+
+    /// <summary>The prediction log's counters (logged, written, dropped, failed), when logging is on.</summary>
+    public PredictionLogger? PredictionLog => _log;
 
     public ModelServer Server { get; }
 
@@ -78,8 +83,14 @@ public sealed class ModelDeployment : IAsyncDisposable
             throw new MlOpsException("Choose the shadow with one of --shadow-version or --shadow-alias, not both.");
         var registry = ModelRegistry.Over(store);
         var scorerOptions = new ScorerOptions { AllowExtraColumns = !request.RefuseExtraColumns };
+        if (request.LogSampleRate is < 0 or > 1 || double.IsNaN(request.LogSampleRate))
+            throw new MlOpsException($"--log-sample-rate is a share between 0 and 1, not {request.LogSampleRate}.");
         ModelScorer? scorer = null, shadow = null;
         ModelServer? server = null;
+        // Served and shadow predictions go to the store's prediction log for monitoring, off the request path.
+        var log = request.LogSampleRate > 0 && store is IPredictionLogStore logStore
+            ? new PredictionLogger(logStore, new PredictionLoggerOptions { SampleRate = request.LogSampleRate })
+            : null;
         try
         {
             var chosen = ServedVersion.Resolve(registry, request.Model, request.Stage, request.Alias, request.Version);
@@ -89,7 +100,7 @@ public sealed class ModelDeployment : IAsyncDisposable
             server = await ModelServer.StartAsync(new ModelServerOptions
             {
                 Scorer = scorer, Shadow = shadow, Host = request.Host, Port = request.Port, Token = string.IsNullOrEmpty(request.Token) ? null : request.Token,
-                MaxBodyBytes = request.MaxBodyBytes, PredictionLog = request.PredictionLog,
+                MaxBodyBytes = request.MaxBodyBytes, PredictionLog = log,
                 OnServerError = e => request.OnMessage?.Invoke($"error: a request failed inside the server: {e}"),
             });
             var started = server;
@@ -110,11 +121,12 @@ public sealed class ModelDeployment : IAsyncDisposable
                 ShadowVersion = shadow?.Version.Version,
             };
             (store as IDeploymentStore)?.SaveDeployment(record);
-            return new ModelDeployment(store, ownsStore, server, watch, shadow, record);
+            return new ModelDeployment(store, ownsStore, server, watch, shadow, log, record);
         }
         catch
         {
             if (server is not null) await server.DisposeAsync();
+            if (log is not null) await log.DisposeAsync();
             scorer?.Dispose();
             shadow?.Dispose();
             if (ownsStore) store.Dispose();
@@ -131,6 +143,8 @@ public sealed class ModelDeployment : IAsyncDisposable
         if (Watch is not null) await Watch.DisposeAsync();
         var current = Server.Scorer;
         await Server.DisposeAsync();
+        // Orderly shutdown: every queued prediction is written before the store closes.
+        if (_log is not null) await _log.DisposeAsync();
         current.Dispose();
         _shadow?.Dispose();
         Record = Record with { StoppedAt = DateTimeOffset.UtcNow, Version = current.Version.Version };

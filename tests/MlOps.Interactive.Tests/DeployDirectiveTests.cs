@@ -62,6 +62,14 @@ public sealed class DeployDirectiveTests : IDisposable
         AssertSucceeded(stop);
         Assert.Contains($"Stopped '{Model}' v1", Displayed(stop).First(v => v.MimeType == "text/plain").Value);
         await Assert.ThrowsAsync<HttpRequestException>(() => _http.GetAsync(url + "/health"));
+        // The served row reached the prediction log (every row by default), flushed when the server stopped.
+        using (var store = MlOps.Storage.LiteDb.LiteDbRunStore.Open(_session.Store))
+        {
+            var logged = store.ReadPredictions(Model, source: "serve").ToList();
+            Assert.Single(logged);
+            Assert.Equal(1, logged[0].Version);
+            Assert.Equal(10.0, logged[0].Inputs[signature.First(c => version.GetProperty("signature").EnumerateArray().First(s => s.GetProperty("name").GetString() == c).GetProperty("type").GetString() == "number")]);
+        }
 
         // Stopped deployments leave the default list but stay on record.
         Assert.Contains("No deployments", Html(await _session.SubmitAsync($"#!deploy list {Store}")));

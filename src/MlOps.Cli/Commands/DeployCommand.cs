@@ -42,9 +42,10 @@ internal static class DeployCommand
         var poll = new Option<double>("--poll-seconds") { Description = "How often to check the registry for a promotion made by another process.", DefaultValueFactory = _ => 2 };
         var shadowVersion = new Option<int?>("--shadow-version") { Description = "Also score every request with this version (a challenger) in the background; it never answers." };
         var shadowAlias = new Option<string?>("--shadow-alias") { Description = "Like --shadow-version, by alias (e.g. challenger)." };
+        var logRate = new Option<double>("--log-sample-rate") { Description = "Share of served rows (0..1) written to the store's prediction log for monitoring (default 1: all; 0: none). Flushed on shutdown.", DefaultValueFactory = _ => 1.0 };
         var command = new Command("serve", "Serve a registered model version over HTTP (MLflow-compatible POST /invocations) until Ctrl+C.")
         {
-            model, package, stage, alias, version, port, host, token, refuseExtra, maxBody, noFollow, poll, shadowVersion, shadowAlias, CommonOptions.Store,
+            model, package, stage, alias, version, port, host, token, refuseExtra, maxBody, noFollow, poll, shadowVersion, shadowAlias, logRate, CommonOptions.Store,
         };
         command.SetAction(parse =>
         {
@@ -55,7 +56,7 @@ internal static class DeployCommand
                     Model = parse.GetValue(model) ?? "", Stage = parse.GetValue(stage), Alias = parse.GetValue(alias), Version = parse.GetValue(version),
                     Host = parse.GetValue(host)!, Port = parse.GetValue(port), Token = parse.GetValue(token) ?? Environment.GetEnvironmentVariable(TokenVariable),
                     MaxBodyBytes = parse.GetValue(maxBody), RefuseExtraColumns = parse.GetValue(refuseExtra), Follow = !parse.GetValue(noFollow),
-                    PollInterval = TimeSpan.FromSeconds(parse.GetValue(poll)), ShadowVersion = parse.GetValue(shadowVersion), ShadowAlias = parse.GetValue(shadowAlias),
+                    PollInterval = TimeSpan.FromSeconds(parse.GetValue(poll)), ShadowVersion = parse.GetValue(shadowVersion), ShadowAlias = parse.GetValue(shadowAlias), LogSampleRate = parse.GetValue(logRate),
                     Source = "cli", OnMessage = line => Print(line.StartsWith("Swapped", StringComparison.Ordinal) ? output : error, line),
                 };
                 if (parse.GetValue(package) is { } packageDirectory)

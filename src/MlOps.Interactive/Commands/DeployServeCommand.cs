@@ -31,5 +31,7 @@ public sealed class DeployServeCommand : MlOpsDirectiveCommand
 
     public string? ShadowAlias { get; set; }
 
+    public string? LogSampleRate { get; set; }
+
     internal override SubcommandSpec Spec => DeploySyntax.Serve;
 }
