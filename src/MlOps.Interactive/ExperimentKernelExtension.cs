@@ -33,6 +33,8 @@ public sealed class ExperimentKernelExtension : IKernelExtension
         {
             typeof(Experiments).Assembly, typeof(LiteDbRunStore).Assembly, typeof(Microsoft.Data.Analysis.DataFrame).Assembly,
             typeof(Microsoft.ML.IDataView).Assembly, typeof(Microsoft.ML.MLContext).Assembly, typeof(MlOps.Server.ModelServer).Assembly,
+            // Calling a served model from the next cell: HttpClient and its JSON helpers.
+            typeof(System.Net.Http.HttpClient).Assembly, typeof(System.Net.Http.Json.JsonContent).Assembly, typeof(System.Text.Json.JsonElement).Assembly,
         }.Select(a => a.Location).Where(l => l.Length > 0).Distinct());
 
         // Values reaching C# code render as they did in the directive's output when displayed again.

@@ -61,27 +61,12 @@ public static class BatchScorer
     {
         clock ??= TimeProvider.System;
         var version = scorer.Version;
-        var run = new Run
+        var run = ScoringRuns.Started(version, "batch", new Dictionary<string, string>
         {
-            Id = Guid.NewGuid().ToString("N"),
-            Experiment = version.Model + ".scoring",
-            Status = RunStatus.Running,
-            StartedAt = clock.GetUtcNow(),
-            Task = version.Task,
-            Trainer = version.Trainer,
-            Params = new Dictionary<string, string>
-            {
-                ["model"] = version.Model,
-                ["version"] = version.Version.ToString(CultureInfo.InvariantCulture),
-                ["input"] = Path.GetFullPath(options.Input),
-                ["output"] = Path.GetFullPath(options.Output),
-                ["rejects"] = Path.GetFullPath(options.RejectsPath),
-            },
-            Model = version.Artifact,
-            Featurizer = version.Featurizer,
-            Signature = scorer.Signature,
-            Tags = new Dictionary<string, string> { ["source"] = "batch", ["user"] = Environment.UserName, ["run"] = version.RunId },
-        };
+            ["input"] = Path.GetFullPath(options.Input),
+            ["output"] = Path.GetFullPath(options.Output),
+            ["rejects"] = Path.GetFullPath(options.RejectsPath),
+        }, clock.GetUtcNow()) with { Signature = scorer.Signature };
         store.SaveRun(run);
         try
         {
