@@ -224,7 +224,7 @@ public sealed class ModelScorer : IDisposable
     private const int ParallelFrom = 4096;
 
     /// <summary>Large inputs (batch files, big requests) are cut into one slice per core, each scored on its own pooled engine.</summary>
-    private Prediction[] Predict(float[] features, int rows)
+    internal Prediction[] Predict(float[] features, int rows)
     {
         var slices = Math.Min(Math.Min(Environment.ProcessorCount, Options.MaxEngines), rows / ParallelFrom);
         if (slices <= 1)
