@@ -113,11 +113,43 @@ public sealed class ModelScorer : IDisposable
     public IReadOnlyList<Prediction> Score(ScoringInput input)
     {
         var binding = Bind(input.Columns);
-        var rows = new SignatureRows(Signature, input.Rows.Count);
-        for (var r = 0; r < input.Rows.Count; r++)
+        var count = input.Rows.Count;
+        if (count < 2 * ParallelFrom)
+            return Score(ReadRows(input, binding, 0, count), withLabels: false, parallel: true).Predictions;
+        // Large inputs go in pieces small enough that their column and feature arrays stay off the large object heap
+        // (they die young instead of triggering full collections), spread over the cores. The first bad row in row
+        // order is the one reported, as when one thread reads them all.
+        var pieces = (count + Piece - 1) / Piece;
+        var result = new Prediction[count];
+        var errors = new ScoringInputException?[pieces];
+        Parallel.For(0, pieces, new ParallelOptions { MaxDegreeOfParallelism = Math.Min(Environment.ProcessorCount, Options.MaxEngines) }, (p, loop) =>
+        {
+            var first = p * Piece;
+            try
+            {
+                var predictions = Score(ReadRows(input, binding, first, Math.Min(Piece, count - first)), withLabels: false, parallel: false).Predictions;
+                for (var i = 0; i < predictions.Count; i++)
+                    result[first + i] = predictions[i];
+            }
+            catch (ScoringInputException e)
+            {
+                errors[p] = e;
+                loop.Break(); // pieces after this one need not run; earlier ones still finish and may hold an earlier error
+            }
+        });
+        return errors.FirstOrDefault(e => e is not null) is { } error ? throw error : result;
+    }
+
+    // 2,048 rows: a number column is 16 KB and the feature matrix well under the 85 KB large-object threshold.
+    private const int Piece = 2048;
+
+    private Table ReadRows(ScoringInput input, int[] binding, int first, int count)
+    {
+        var rows = new SignatureRows(Signature, count);
+        for (var r = first; r < first + count; r++)
             if (ReadRow(input.Rows[r], input.Rows[r]?.Length ?? 0, input.Columns.Count, binding, rows, r, "row") is { } rejection)
                 throw new ScoringInputException(rejection.Reason, rejection.Column);
-        return Score(rows.ToTable("request"));
+        return rows.ToTable("request");
     }
 
     /// <summary>
@@ -193,7 +225,7 @@ public sealed class ModelScorer : IDisposable
     /// Featurize and score; with <paramref name="withLabels"/> also derive each row's true label as training did
     /// (<see cref="FittedFeaturizer.Labels"/>), null when the table lacks the label's columns.
     /// </summary>
-    internal (IReadOnlyList<Prediction> Predictions, object?[]? Labels) Score(Table table, bool withLabels)
+    internal (IReadOnlyList<Prediction> Predictions, object?[]? Labels) Score(Table table, bool withLabels, bool parallel = true)
     {
         if (table.RowCount == 0)
             return ([], null);
@@ -208,7 +240,8 @@ public sealed class ModelScorer : IDisposable
         {
             throw new ScoringInputException("The rows could not be featurized: " + e.Message);
         }
-        return (Predict(features, table.RowCount), withLabels ? Labels(reader) : null);
+        var predictions = parallel ? Predict(features, table.RowCount) : PredictSlice(features, 0, table.RowCount);
+        return (predictions, withLabels ? Labels(reader) : null);
     }
 
     /// <summary>
@@ -238,7 +271,7 @@ public sealed class ModelScorer : IDisposable
     private const int ParallelFrom = 4096;
 
     /// <summary>Large inputs (batch files, big requests) are cut into one slice per core, each scored on its own pooled engine.</summary>
-    private Prediction[] Predict(float[] features, int rows)
+    internal Prediction[] Predict(float[] features, int rows)
     {
         var slices = Math.Min(Math.Min(Environment.ProcessorCount, Options.MaxEngines), rows / ParallelFrom);
         if (slices <= 1)

@@ -155,6 +155,24 @@ public sealed class BatchScorerTests(RankingsRuns runs) : IClassFixture<Rankings
     }
 
     [Fact]
+    public void A_large_in_memory_input_is_scored_in_pieces_in_row_order_and_its_first_bad_row_is_the_one_reported()
+    {
+        using var scorer = Scorer();
+        var table = TableLoader.LoadCsv(RepoPaths.Rankings("cwurData.csv"));
+        var columns = table.ColumnNames.ToList();
+        var rows = Enumerable.Range(0, 20_000).Select(r => table.Columns.Select(c => (object?)c.GetText(r % table.RowCount)).ToArray()).ToList();
+        var all = scorer.Score(new ScoringInput(columns, rows));
+        var once = scorer.Score(new ScoringInput(columns, rows.Take(table.RowCount).ToList()));
+        Assert.Equal(Enumerable.Range(0, 20_000).Select(r => once[r % table.RowCount]), all);
+
+        var publications = columns.IndexOf("publications");
+        rows[15_000][publications] = "many";
+        rows[5_000][publications] = "lots";
+        var e = Assert.Throws<ScoringInputException>(() => scorer.Score(new ScoringInput(columns, rows)));
+        Assert.Contains("row 5000 has 'lots'", e.Message);
+    }
+
+    [Fact]
     public void A_300000_row_file_streams_with_memory_bounded_by_the_chunk_not_the_file()
     {
         using var scorer = Scorer();
