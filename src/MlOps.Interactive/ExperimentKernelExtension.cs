@@ -45,12 +45,7 @@ public sealed class ExperimentKernelExtension : IKernelExtension
         Formatter.Register<MlOps.Catalog.CatalogEntry>((entry, writer) => writer.Write(MlOps.Catalog.CatalogReport.Section(entry)), HtmlFormatter.MimeType);
 
         var handlers = new ExperimentHandlers(csharp);
-        var subcommands = ExperimentSyntax.Subcommands.ToDictionary(s => s.Name, Declare);
-        var root = new KernelActionDirective(ExperimentSyntax.Directive, "Run, browse, compare and share ML.NET experiments (the options of `mlops experiment`).")
-        {
-            Subcommands = subcommands.Values.ToList(),
-        };
-        csharp.KernelInfo.SupportedDirectives.Add(root);
+        var subcommands = DeclareGroup(csharp, ExperimentSyntax.Directive, "Run, browse, compare and share ML.NET experiments (the options of `mlops experiment`).", ExperimentSyntax.Subcommands);
         csharp.AddDirective<ExperimentRunCommand>(subcommands["run"], handlers.RunAsync);
         csharp.AddDirective<ExperimentListCommand>(subcommands["list"], handlers.ListAsync);
         csharp.AddDirective<ExperimentShowCommand>(subcommands["show"], handlers.ShowAsync);
