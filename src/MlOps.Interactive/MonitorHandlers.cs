@@ -43,7 +43,8 @@ internal sealed class MonitorHandlers(CSharpKernel csharp)
                     var registry = ModelRegistry.Over(store, events, gatesPath is null ? GateFile.Empty : GateFile.Load(gatesPath));
                     result = MonitorLoop.Run(registry, store, journal, new MonitorRequest
                     {
-                        Model = args.One("--model")!, Data = args.One("--data")!, Version = args.Int("--version"),
+                        Model = args.One("--model")!, Version = args.Int("--version"),
+                        Data = MonitorWindow.Resolve(store, args.One("--model")!, args.One("--data"), args.Flag("--from-log"), Time(args.One("--since")), Time(args.One("--until"))),
                         Stage = args.One("--stage") is { } s ? Enum.TryParse<ModelStage>(s, ignoreCase: true, out var stage) && stage != ModelStage.None ? stage
                             : throw new MlOpsException($"Unknown stage '{RegistryNames.Printable(s)}'. Use --stage Staging, Production or Archived.") : null,
                         Apply = args.Flag("--apply"), DryRun = args.Flag("--dry-run"), WindowId = args.One("--window"),
@@ -86,4 +87,9 @@ internal sealed class MonitorHandlers(CSharpKernel csharp)
             context.Fail(command, message: e.Message);
         }
     }
+
+    private static DateTime? Time(string? text) =>
+        text is null ? null
+        : DateTime.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal, out var at) ? at
+        : throw new MlOpsException($"'{text}' is not a time. Write it as 2026-11-27T08:00:00Z.");
 }

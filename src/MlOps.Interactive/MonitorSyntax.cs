@@ -13,7 +13,10 @@ internal static class MonitorSyntax
     public static readonly SubcommandSpec Check = new("check", "Check a registered model on a window of new data (drift, schema, predictions, performance), decide 1/2a/2b/3, and act with --apply.",
     [
         Model,
-        new("--data", "The window: a CSV of new rows (with the label column when the ground truth has arrived).", Required: true),
+        new("--data", "The window: a CSV of new rows (with the label column when the ground truth has arrived). Or --from-log."),
+        new("--from-log", "Take the window from the prediction log (served rows, no labels) instead of --data; see --since and --until.", Flag: true),
+        new("--since", "With --from-log: the window starts here (UTC, e.g. 2026-11-27T00:00:00Z; default: the first logged row)."),
+        new("--until", "With --from-log: the window ends before this (UTC; default: now)."),
         new("--version", "Monitor this version (default: the one in --stage).") { NumberKind = "an integer" },
         new("--stage", "Monitor the version in this stage (default Production)."),
         new("--apply", "Carry out the decisions the policy runs on its own (1 retrain, 2a new model search; promoted only through the gates) and open records for the others.", Flag: true),

@@ -128,7 +128,10 @@ public sealed class MonitorCliTests : IDisposable
         Assert.Equal("", output);
         Assert.StartsWith("error: No model 'ghost'", err);
         Assert.Single(err.Trim().Split('\n'));
-        Assert.Equal(2, _cli.Run("monitor", "--model", Model).Exit);
+        // No window at all: --data or --from-log is needed (a one-paragraph error, exit 1).
+        var missing = _cli.Run("monitor", "--model", Model);
+        Assert.Equal(1, missing.Exit);
+        Assert.Contains("--data <csv> or --from-log", missing.Err);
     }
 
     public void Dispose() => _cli.Dispose();

@@ -18,7 +18,10 @@ internal static class MonitorCommand
 
     public static Command Build(TextWriter output, TextWriter error)
     {
-        var data = new Option<string>("--data") { Description = "The window: a CSV of new rows (with the label column when the ground truth has arrived).", Required = true };
+        var data = new Option<string?>("--data") { Description = "The window: a CSV of new rows (with the label column when the ground truth has arrived). Or --from-log." };
+        var fromLog = new Option<bool>("--from-log") { Description = "Take the window from the prediction log (served rows, no labels) instead of --data; see --since and --until." };
+        var since = new Option<DateTime?>("--since") { Description = "With --from-log: the window starts here (UTC, e.g. 2026-11-27T00:00:00Z; default: the first logged row)." };
+        var until = new Option<DateTime?>("--until") { Description = "With --from-log: the window ends before this (UTC; default: now)." };
         var version = new Option<int?>("--version") { Description = "Monitor this version (default: the one in --stage)." };
         var stage = new Option<string?>("--stage") { Description = "Monitor the version in this stage (default Production)." };
         var apply = new Option<bool>("--apply") { Description = "Carry out the decisions the policy runs on its own (1 retrain, 2a new model search; promoted only through the gates) and open records for the others." };
@@ -26,14 +29,15 @@ internal static class MonitorCommand
         var window = new Option<string?>("--window") { Description = "The window's id in the time view (default: the data file's name)." };
         var command = new Command("monitor", "Check a registered model on a window of new data (drift, schema, predictions, performance), decide 1/2a/2b/3, and act with --apply.")
         {
-            RegistryCli.Model, data, version, stage, apply, dryRun, window, CatalogCommand.Location, RegistryCli.Gates, CommonOptions.Store, CommonOptions.Json,
+            RegistryCli.Model, data, fromLog, since, until, version, stage, apply, dryRun, window, CatalogCommand.Location, RegistryCli.Gates, CommonOptions.Store, CommonOptions.Json,
         };
         command.SetAction(parse => RegistryCli.Guarded(parse, output, error, parse.GetValue(CatalogCommand.Location), (registry, session) =>
         {
             var journal = new MonitoringJournal(session.Store, session.Catalog, session.Project);
             var result = MonitorLoop.Run(registry, session.Store, journal, new MonitorRequest
             {
-                Model = parse.GetValue(RegistryCli.Model)!, Data = parse.GetValue(data)!, Version = parse.GetValue(version),
+                Model = parse.GetValue(RegistryCli.Model)!, Version = parse.GetValue(version),
+                Data = MonitorWindow.Resolve(session.Store, parse.GetValue(RegistryCli.Model)!, parse.GetValue(data), parse.GetValue(fromLog), parse.GetValue(since), parse.GetValue(until)),
                 Stage = parse.GetValue(stage) is { } s ? RegistryCli.ParseStage(s) : null,
                 Apply = parse.GetValue(apply), DryRun = parse.GetValue(dryRun), WindowId = parse.GetValue(window),
             });

@@ -7,6 +7,12 @@ public sealed class MonitorCheckCommand : MlOpsDirectiveCommand
 
     public string? Data { get; set; }
 
+    public bool FromLog { get; set; }
+
+    public string? Since { get; set; }
+
+    public string? Until { get; set; }
+
     public string? Version { get; set; }
 
     public string? Stage { get; set; }
