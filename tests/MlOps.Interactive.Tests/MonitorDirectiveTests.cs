@@ -56,4 +56,30 @@ public sealed class MonitorDirectiveTests : IDisposable
         Assert.Contains("proposed", chart);
         Assert.Equal("2", ReturnedText(await _session.SubmitAsync("lastMonitoringHistory.Count.ToString()")));
     }
+
+    [Fact]
+    public async Task An_applied_decision_reaches_a_running_server_which_swaps_to_the_retrained_version()
+    {
+        AssertSucceeded(await _session.SubmitAsync(_session.RunLine("uc1", "--set train.numberOfTrees=20 --quiet")));
+        AssertSucceeded(await _session.SubmitAsync($"#!register --best --experiment uc1 --model {Model} {Store}"));
+        AssertSucceeded(await _session.SubmitAsync($"#!promote --model {Model} --version 1 --stage Production --reason first {Store}"));
+        AssertSucceeded(await _session.SubmitAsync($"#!deploy --model {Model} --poll-seconds 0.5 {Store}"));
+        var url = ReturnedText(await _session.SubmitAsync("lastDeployment.Url"))!;
+        var window = RankingsWindows.Write(Cwur, Path.Combine(_session.Directory, "reversed.csv"), ["2012", "2013", "2014"], RankingsWindows.ReversedLabels);
+        var catalog = $"--catalog \"{Path.Combine(_session.Directory, "catalog")}\"";
+
+        AssertSucceeded(await _session.SubmitAsync($"#!monitor --model {Model} --data \"{window}\" --apply {catalog} {Store}"));
+        Assert.Equal("acted 2", ReturnedText(await _session.SubmitAsync("$\"{lastMonitoring.Status} {lastMonitoring.Outcome.NewVersion}\"")));
+
+        // The monitoring loop promoted v2 through the gates; the server that was serving v1 follows Production.
+        using var http = new HttpClient();
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        var served = 1;
+        while (served != 2 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200);
+            served = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync(url + "/version")).RootElement.GetProperty("version").GetInt32();
+        }
+        Assert.Equal(2, served);
+    }
 }
