@@ -128,6 +128,8 @@ public sealed class BrowseAndShareTests : IDisposable
         var mlops = Path.Combine(AppContext.BaseDirectory, "mlops.dll");
         Process Start(string name) => Process.Start(new ProcessStartInfo("dotnet")
         {
+            // A fixed directory: tests running beside this one may move the process's current one and delete it.
+            WorkingDirectory = Path.GetTempPath(),
             ArgumentList =
             {
                 mlops, "experiment", "run", "--name", name, "--params", CliHarness.ParamsFile, "--set", $"data.path={CliHarness.Rankings}",

@@ -88,7 +88,7 @@ public sealed class CatalogCliTests : IDisposable
 
     private static string RunChromium(string chromium, params string[] args)
     {
-        var info = new ProcessStartInfo(chromium) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var info = new ProcessStartInfo(chromium) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetTempPath() };
         foreach (var a in new[] { "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage" }.Concat(args))
             info.ArgumentList.Add(a);
         using var process = Process.Start(info)!;

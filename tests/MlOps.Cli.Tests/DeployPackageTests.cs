@@ -128,6 +128,8 @@ public sealed class DeployPackageTests : IDisposable
 
         using var process = Process.Start(new ProcessStartInfo("dotnet")
         {
+            // A fixed directory: tests running beside this one may move the process's current one and delete it.
+            WorkingDirectory = Path.GetTempPath(),
             ArgumentList = { Path.Combine(output, "app", "mlops.dll"), "deploy", "serve", "--package", output, "--port", "0" },
             RedirectStandardOutput = true,
             RedirectStandardError = true,

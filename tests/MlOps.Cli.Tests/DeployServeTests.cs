@@ -68,7 +68,7 @@ public sealed class DeployServeTests : IDisposable
     /// <summary>`dotnet mlops.dll ...` as a child process whose stdout lines are collected as they come.</summary>
     private static (Process Process, Func<string> Printed, Func<Func<string, bool>, Task> Line) Start(params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetTempPath() };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mlops.dll"));
         foreach (var a in args)
             start.ArgumentList.Add(a);

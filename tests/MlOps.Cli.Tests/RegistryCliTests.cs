@@ -171,6 +171,8 @@ public sealed class RegistryCliTests : IDisposable
         var mlops = Path.Combine(AppContext.BaseDirectory, "mlops.dll");
         Process Start(string version) => Process.Start(new ProcessStartInfo("dotnet")
         {
+            // A fixed directory: tests running beside this one may move the process's current one and delete it.
+            WorkingDirectory = Path.GetTempPath(),
             ArgumentList = { mlops, "promote", "--model", Model, "--version", version, "--stage", "Production", "--reason", "race " + version, "--gates", gates, "--store", _cli.StorePath, "--json" },
             RedirectStandardOutput = true,
             RedirectStandardError = true,

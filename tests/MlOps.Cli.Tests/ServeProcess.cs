@@ -15,7 +15,7 @@ public sealed class ServeProcess : IDisposable
 
     public ServeProcess(string mlopsDll, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetTempPath() };
         start.ArgumentList.Add(mlopsDll);
         foreach (var arg in args)
             start.ArgumentList.Add(arg);

@@ -62,6 +62,8 @@ public sealed class RealKernelTests : IDisposable
         var project = Path.Combine(DotnetInteractiveTool.RepositoryRoot(), "src", "MlOps.Interactive", "MlOps.Interactive.csproj");
         var pack = Process.Start(new ProcessStartInfo("dotnet", ["pack", project, "-o", feed, $"-p:Version={version}", "-v", "q"])
         {
+            // Not the inherited directory, which notebook tests running beside this one may have moved and deleted.
+            WorkingDirectory = DotnetInteractiveTool.RepositoryRoot(),
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         })!;

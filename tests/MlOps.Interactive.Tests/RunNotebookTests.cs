@@ -93,6 +93,8 @@ public sealed class RunNotebookTests : IDisposable
         var start = new System.Diagnostics.ProcessStartInfo("dotnet")
         {
             ArgumentList = { Path.Combine(AppContext.BaseDirectory, "mlops.dll"), "run", Path.Combine(root, "exp1.ipynb"), "--output", output, "--json" },
+            // Not the inherited directory, which notebook tests running beside this one may have moved and deleted.
+            WorkingDirectory = root,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
@@ -123,6 +125,7 @@ public sealed class RunNotebookTests : IDisposable
         var start = new System.Diagnostics.ProcessStartInfo("dotnet")
         {
             ArgumentList = { Path.Combine(AppContext.BaseDirectory, "mlops.dll"), "run", Path.Combine(KernelSession.RepoRoot, "notebooks", "uc2-registry.ipynb"), "--output", output, "--json" },
+            WorkingDirectory = KernelSession.RepoRoot,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };

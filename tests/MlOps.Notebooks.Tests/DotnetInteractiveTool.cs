@@ -61,6 +61,9 @@ public static class DotnetInteractiveTool
     {
         var install = Process.Start(new ProcessStartInfo("dotnet", ["tool", "install", "--tool-path", toolDirectory, "Microsoft.dotnet-interactive", "--version", Version])
         {
+            // Never the inherited directory: notebook runner tests in this process move it to temp folders they delete,
+            // and dotnet fails at start ("Unable to find the specified file") when its directory is gone.
+            WorkingDirectory = RepositoryRoot(),
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         })!;

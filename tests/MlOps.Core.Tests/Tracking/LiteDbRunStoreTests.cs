@@ -36,6 +36,8 @@ public sealed class LiteDbRunStoreTests : RunStoreContract
 
         var processes = new[] { "p1", "p2" }.Select(prefix => Process.Start(new ProcessStartInfo("dotnet")
         {
+            // A fixed directory: tests running beside this one may move the process's current one and delete it.
+            WorkingDirectory = Path.GetTempPath(),
             ArgumentList = { writer, _directory, prefix, perProcess.ToString() },
             RedirectStandardError = true,
             UseShellExecute = false,
