@@ -25,6 +25,7 @@ internal sealed class DeployHandlers(CSharpKernel csharp, NotebookDeployments de
             throw new MlOpsException("#!deploy serve: missing required option --model (the registered model's name).");
         var storePath = RunStoreLocation.Resolve(args.One("--store"));
         // The deployment keeps the store open while it follows its stage or alias, and closes it when it stops.
+        var starting = true;
         var deployment = await ModelDeployment.StartAsync(LiteDbRunStore.Open(storePath), new DeploymentRequest
         {
             Model = args.One("--model")!, Stage = args.One("--stage"), Alias = args.One("--alias"), Version = args.Int("--version"),
@@ -34,18 +35,12 @@ internal sealed class DeployHandlers(CSharpKernel csharp, NotebookDeployments de
             PollInterval = TimeSpan.FromSeconds(args.Double("--poll-seconds") ?? 2),
             ShadowVersion = args.Int("--shadow-version"), ShadowAlias = args.One("--shadow-alias"), Source = "notebook",
             LogSampleRate = args.Double("--log-sample-rate") ?? 1.0,
+            Catalog = () => LiteDbRunStore.Open(CatalogLocation.Resolve(null)),
+            // Only what happens while this cell runs is shown in it (a catalog warning); later swaps are in #!deploy list.
+            OnMessage = line => { if (starting) context.DisplayAs(line, "text/plain"); },
         }, ownsStore: true);
+        starting = false;
         deployments.Add(deployment);
-        try
-        {
-            using var catalog = LiteDbRunStore.Open(CatalogLocation.Resolve(null));
-            new ModelCatalog(catalog).Append(ModelCatalog.Deployed(deployment.Record, CatalogFeed.ProjectOf(storePath)));
-        }
-        catch (Exception e) when (e is MlOpsException or IOException)
-        {
-            // The server runs either way; the catalog only misses this deployment.
-            context.DisplayAs($"warning: the model catalog was not updated ({e.Message}).", "text/plain");
-        }
 
         var curl = deployment.SampleCurl(args.One("--token") is null ? null : "MLOPS_SERVE_TOKEN");
         var v = deployment.Server.Scorer.Version;

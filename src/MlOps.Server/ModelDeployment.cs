@@ -1,3 +1,4 @@
+using MlOps.Catalog;
 using MlOps.Registry;
 using MlOps.Serving;
 using MlOps.Tracking;
@@ -40,6 +41,12 @@ public sealed record DeploymentRequest
 
     /// <summary>Share of served rows (0..1) written to the store's prediction log (served and shadow predictions); 0 = none.</summary>
     public double LogSampleRate { get; init; } = 1.0;
+
+    /// <summary>
+    /// Opens the company catalog, where the deployment is recorded (the catalog is opened only for that write and
+    /// closed again). Null: not recorded. A failed catalog write is a warning through <see cref="OnMessage"/>.
+    /// </summary>
+    public Func<ICatalogStore>? Catalog { get; init; }
 
     /// <summary>Swaps and warnings from the watch, and server errors, as one line each (called from background threads).</summary>
     public Action<string>? OnMessage { get; init; }
@@ -121,6 +128,7 @@ public sealed class ModelDeployment : IAsyncDisposable
                 ShadowVersion = shadow?.Version.Version,
             };
             (store as IDeploymentStore)?.SaveDeployment(record);
+            RecordInCatalog(request, record, store.Location);
             return new ModelDeployment(store, ownsStore, server, watch, shadow, log, record);
         }
         catch
@@ -131,6 +139,30 @@ public sealed class ModelDeployment : IAsyncDisposable
             shadow?.Dispose();
             if (ownsStore) store.Dispose();
             throw;
+        }
+    }
+
+    private static void RecordInCatalog(DeploymentRequest request, Deployment record, string storeLocation)
+    {
+        if (request.Catalog is null)
+            return;
+        try
+        {
+            var catalog = request.Catalog();
+            try
+            {
+                // The store's Location is its file; the project is the folder holding the store's folder.
+                new ModelCatalog(catalog).Append(ModelCatalog.Deployed(record, CatalogFeed.ProjectOf(Path.GetDirectoryName(Path.GetFullPath(storeLocation))!)));
+            }
+            finally
+            {
+                (catalog as IDisposable)?.Dispose();
+            }
+        }
+        catch (Exception e) when (e is MlOpsException or IOException)
+        {
+            // The server runs either way; the catalog only misses this deployment.
+            request.OnMessage?.Invoke($"warning: the model catalog was not updated ({e.Message}).");
         }
     }
 

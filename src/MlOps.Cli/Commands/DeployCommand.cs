@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
+using MlOps.Catalog;
 using MlOps.Packaging;
+using MlOps.Storage.LiteDb;
 using MlOps.Server;
 using MlOps.Serving;
 
@@ -57,7 +59,7 @@ internal static class DeployCommand
                     Host = parse.GetValue(host)!, Port = parse.GetValue(port), Token = parse.GetValue(token) ?? Environment.GetEnvironmentVariable(TokenVariable),
                     MaxBodyBytes = parse.GetValue(maxBody), RefuseExtraColumns = parse.GetValue(refuseExtra), Follow = !parse.GetValue(noFollow),
                     PollInterval = TimeSpan.FromSeconds(parse.GetValue(poll)), ShadowVersion = parse.GetValue(shadowVersion), ShadowAlias = parse.GetValue(shadowAlias), LogSampleRate = parse.GetValue(logRate),
-                    Source = "cli", OnMessage = line => Print(line.StartsWith("Swapped", StringComparison.Ordinal) ? output : error, line),
+                    Source = "cli", Catalog = () => LiteDbRunStore.Open(CatalogLocation.Resolve(null)), OnMessage = line => Print(line.StartsWith("Swapped", StringComparison.Ordinal) ? output : error, line),
                 };
                 if (parse.GetValue(package) is { } packageDirectory)
                 {
