@@ -55,22 +55,11 @@ internal sealed class DeployHandlers(CSharpKernel csharp, NotebookDeployments de
         using var store = LiteDbRunStore.Open(RunStoreLocation.Resolve(args.One("--store")));
         var version = ServedVersion.Resolve(ModelRegistry.Over(store), args.One("--model")!, args.One("--stage"), args.One("--alias"), args.Int("--version"));
         using var scorer = ModelScorer.Load(version, store.Artifacts);
-        var rate = args.Double("--log-sample-rate") ?? 0;
-        var logger = rate > 0 ? new PredictionLogger(store, new PredictionLoggerOptions { SampleRate = rate }) : null;
-        BatchScoringResult result;
-        try
+        var (result, _) = BatchScorer.ScoreTracked(store, scorer, new BatchScoringOptions
         {
-            result = BatchScorer.ScoreTracked(store, scorer, new BatchScoringOptions
-            {
-                Input = args.One("--input")!, Output = args.One("--output")!, Rejects = args.One("--rejects"),
-                Keys = args.One("--key")?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries), Sink = logger,
-            });
-        }
-        finally
-        {
-            // Everything sampled is written before the store closes.
-            if (logger is not null) await logger.DisposeAsync();
-        }
+            Input = args.One("--input")!, Output = args.One("--output")!, Rejects = args.One("--rejects"),
+            Keys = args.One("--key")?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
+        }, args.Double("--log-sample-rate") ?? 0);
         var metrics = string.Join(", ", result.Metrics.OrderBy(m => m.Key, StringComparer.Ordinal).Take(6).Select(m => $"{m.Key} {m.Value:0.###}"));
         var text = $"Scored {result.Scored} of {result.Rows} rows with '{version.Model}' v{version.Version} in {result.Seconds:0.###} s ({result.RowsPerSecond:N0} rows/s) into {result.Output}; " +
             $"{result.Rejected} rejected{(result.Rejected > 0 ? $" (see {result.Rejects})" : "")}." +
@@ -106,9 +95,7 @@ internal sealed class DeployHandlers(CSharpKernel csharp, NotebookDeployments de
     {
         IReadOnlyList<Deployment> records;
         using (var store = LiteDbRunStore.Open(RunStoreLocation.Resolve(args.One("--store"))))
-            records = store.ListDeployments(args.One("--model"));
-        if (!args.Flag("--all"))
-            records = records.Where(r => r.IsRunning).ToList();
+            records = store.ListDeployments(args.One("--model"), args.Flag("--all"));
         var live = deployments.Running.ToDictionary(d => d.Record.Id);
         ExperimentHandlers.Show(context, DeployHtml.List(records, live), DeployText.List(records));
         await SetAsync(args, "lastDeployments", records);
@@ -124,7 +111,7 @@ internal sealed class DeployHandlers(CSharpKernel csharp, NotebookDeployments de
         // Servers of the same store started elsewhere on this machine (`mlops deploy serve`) get SIGTERM, as `mlops deploy stop` does.
         IReadOnlyList<Deployment> elsewhere;
         using (var store = LiteDbRunStore.Open(RunStoreLocation.Resolve(args.One("--store"))))
-            elsewhere = store.ListDeployments(model).Where(d => d.IsRunning && stopped.All(s => s.Record.Id != d.Id)).ToList();
+            elsewhere = store.ListDeployments(model, all: false).Where(d => stopped.All(s => s.Record.Id != d.Id)).ToList();
         foreach (var d in elsewhere)
         {
             try

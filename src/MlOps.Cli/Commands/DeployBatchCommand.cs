@@ -37,26 +37,14 @@ internal static class DeployBatchCommand
                 using var store = CommonOptions.OpenStore(parse.GetValue(CommonOptions.Store));
                 var chosen = ServedVersion.Resolve(ModelRegistry.Over(store), parse.GetValue(RegistryCli.Model)!, parse.GetValue(stage), parse.GetValue(alias), parse.GetValue(version));
                 using var scorer = ModelScorer.Load(chosen, store.Artifacts);
-                var rate = parse.GetValue(sampleRate);
-                var logger = rate > 0 ? new PredictionLogger(AsLogStore(store), new PredictionLoggerOptions { SampleRate = rate }) : null;
-                BatchScoringResult result;
-                try
+                var (result, logger) = BatchScorer.ScoreTracked(store, scorer, new BatchScoringOptions
                 {
-                    result = BatchScorer.ScoreTracked(store, scorer, new BatchScoringOptions
-                    {
-                        Input = parse.GetValue(input)!,
-                        Output = parse.GetValue(outputFile)!,
-                        Rejects = parse.GetValue(rejects),
-                        Keys = parse.GetValue(keys)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
-                        Progress = json ? null : Progress(error),
-                        Sink = logger,
-                    });
-                }
-                finally
-                {
-                    // Everything sampled is written before the store closes.
-                    logger?.DisposeAsync().AsTask().GetAwaiter().GetResult();
-                }
+                    Input = parse.GetValue(input)!,
+                    Output = parse.GetValue(outputFile)!,
+                    Rejects = parse.GetValue(rejects),
+                    Keys = parse.GetValue(keys)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
+                    Progress = json ? null : Progress(error),
+                }, parse.GetValue(sampleRate));
                 if (json)
                     output.WriteLine(JsonShapes.Write(Json(result, chosen, logger)));
                 else
@@ -73,9 +61,6 @@ internal static class DeployBatchCommand
         });
         return command;
     }
-
-    private static IPredictionLogStore AsLogStore(Tracking.IRunStore store) =>
-        store as IPredictionLogStore ?? throw new MlOpsException($"The store {store.Location} cannot hold a prediction log. Drop --log-sample-rate or use the default LiteDB store.");
 
     /// <summary>At most one progress line a second on stderr, so long files show they are moving.</summary>
     private static Action<long> Progress(TextWriter error)

@@ -53,8 +53,7 @@ internal static class DeployManageCommand
     private static IReadOnlyList<Deployment> List(string? storePath, string? model, bool all)
     {
         using var store = CommonOptions.OpenStore(storePath);
-        var records = ((IDeploymentStore)store).ListDeployments(model);
-        return all ? records : records.Where(r => r.IsRunning).ToList();
+        return ((IDeploymentStore)store).ListDeployments(model, all);
     }
 
     private static JsonNode Json(Deployment d) => new JsonObject

@@ -56,6 +56,29 @@ public sealed record BatchScoringResult(
 /// </summary>
 public static class BatchScorer
 {
+    /// <summary>
+    /// <see cref="ScoreTracked(IRunStore, ModelScorer, BatchScoringOptions, TimeProvider?)"/>, also logging a share of the
+    /// scored rows (0..1) to the store's prediction log with source "batch". The log is drained before this returns, so
+    /// its counters are final; it is null when <paramref name="logSampleRate"/> is 0.
+    /// </summary>
+    public static (BatchScoringResult Result, PredictionLogger? Log) ScoreTracked(IRunStore store, ModelScorer scorer, BatchScoringOptions options, double logSampleRate)
+    {
+        if (logSampleRate <= 0)
+            return (ScoreTracked(store, scorer, options), null);
+        var logStore = store as IPredictionLogStore
+            ?? throw new MlOpsException($"The store {store.Location} cannot hold a prediction log. Drop --log-sample-rate or use the default LiteDB store.");
+        var log = new PredictionLogger(logStore, new PredictionLoggerOptions { SampleRate = logSampleRate });
+        try
+        {
+            return (ScoreTracked(store, scorer, options with { Sink = log }), log);
+        }
+        finally
+        {
+            // Everything sampled is written before the caller closes the store.
+            log.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+    }
+
     /// <summary>Score and record the scoring as a run of experiment <c>&lt;model&gt;.scoring</c> (failed runs are stored as failed).</summary>
     public static BatchScoringResult ScoreTracked(IRunStore store, ModelScorer scorer, BatchScoringOptions options, TimeProvider? clock = null)
     {

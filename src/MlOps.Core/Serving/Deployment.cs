@@ -67,3 +67,10 @@ public interface IDeploymentStore
     /// <summary>Newest first; one model's, or every model's.</summary>
     IReadOnlyList<Deployment> ListDeployments(string? model = null);
 }
+
+public static class DeploymentStoreExtensions
+{
+    /// <summary>The deployments still serving (as far as this machine can tell), newest first; every one with <paramref name="all"/>.</summary>
+    public static IReadOnlyList<Deployment> ListDeployments(this IDeploymentStore store, string? model, bool all) =>
+        all ? store.ListDeployments(model) : store.ListDeployments(model).Where(d => d.IsRunning).ToList();
+}
