@@ -30,17 +30,16 @@ internal sealed class MonitorHandlers(CSharpKernel csharp)
             var location = RunStoreLocation.Resolve(args.One("--store"));
             using var store = LiteDbRunStore.Open(location);
             var catalog = new Lazy<LiteDbRunStore>(() => LiteDbRunStore.Open(CatalogLocation.Resolve(args.One("--catalog"))));
-            var events = new RegistryEventHub();
             MonitorResult result;
             MonitoringJournal journal;
+            IReadOnlyList<Exception> failures;
             try
             {
                 // As the CLI: retrained versions get their profile and enter the catalog, which the journal shares.
-                using (ReferenceProfiles.BuildOnRegistration(events, store))
-                using (CatalogFeed.Attach(events, () => new SharedCatalog(catalog.Value), CatalogFeed.ProjectOf(location), store))
+                using (var events = new CommandEvents(store, CatalogFeed.ProjectOf(location), () => new SharedCatalog(catalog.Value)))
                 {
                     journal = new MonitoringJournal(store, () => new SharedCatalog(catalog.Value), CatalogFeed.ProjectOf(location));
-                    var registry = ModelRegistry.Over(store, events, gatesPath is null ? GateFile.Empty : GateFile.Load(gatesPath));
+                    var registry = ModelRegistry.Over(store, events.Hub, gatesPath is null ? GateFile.Empty : GateFile.Load(gatesPath));
                     result = MonitorLoop.Run(registry, store, journal, new MonitorRequest
                     {
                         Model = args.One("--model")!, Version = args.Int("--version"),
@@ -49,13 +48,14 @@ internal sealed class MonitorHandlers(CSharpKernel csharp)
                             : throw new MlOpsException($"Unknown stage '{RegistryNames.Printable(s)}'. Use --stage Staging, Production or Archived.") : null,
                         Apply = args.Flag("--apply"), DryRun = args.Flag("--dry-run"), WindowId = args.One("--window"),
                     });
+                    failures = events.Failures;
                 }
             }
             finally
             {
                 if (catalog.IsValueCreated) catalog.Value.Dispose();
             }
-            foreach (var failure in events.HandlerErrors.Concat(journal.CatalogErrors))
+            foreach (var failure in failures.Concat(journal.CatalogErrors))
                 context.Publish(new StandardErrorValueProduced(context.Command,
                     [new FormattedValue("text/plain", $"warning: the model catalog was not updated ({failure.Message}); check ${CatalogLocation.Variable}.\n")]));
             ExperimentHandlers.Show(context, MonitorHtml.Result(result), MonitorHtml.Text(result));

@@ -134,16 +134,10 @@ internal sealed class RegistryHandlers(CSharpKernel csharp)
             var gates = gatesPath is null ? GateFile.Empty : GateFile.Load(gatesPath);
             var location = RunStoreLocation.Resolve(args.One("--store"));
             using var store = LiteDbRunStore.Open(location);
-            // As the CLI: registrations and promotions also go to the company catalog.
-            // This command's own hub (its catalog feed and profile builder hear only its own changes), forwarded to the
-            // process-wide hub so that a server started in this process (a notebook's #!deploy) hears a promotion at once.
-            var events = new RegistryEventHub();
-            using var forward = events.Subscribe(RegistryEventHub.Shared.Publish);
-            // A registered version gets its reference profile now, so monitoring never re-reads its training data.
-            using (ReferenceProfiles.BuildOnRegistration(events, store))
-            using (CatalogFeed.Attach(events, () => LiteDbRunStore.Open(CatalogLocation.Resolve(null)), CatalogFeed.ProjectOf(location), store))
-                await action(args, ModelRegistry.Over(store, events, gates));
-            foreach (var failure in events.HandlerErrors)
+            // As the CLI: its own events, profiles at registration, the company catalog.
+            using var events = new CommandEvents(store, CatalogFeed.ProjectOf(location), () => LiteDbRunStore.Open(CatalogLocation.Resolve(null)));
+            await action(args, ModelRegistry.Over(store, events.Hub, gates));
+            foreach (var failure in events.Failures)
                 context.Publish(new StandardErrorValueProduced(context.Command,
                     [new FormattedValue("text/plain", $"warning: the model catalog was not updated ({failure.Message}). The registry change itself is done; check ${CatalogLocation.Variable}.\n")]));
         }

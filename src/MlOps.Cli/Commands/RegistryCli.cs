@@ -46,20 +46,14 @@ internal static class RegistryCli
             var location = RunStoreLocation.Resolve(parse.GetValue(CommonOptions.Store));
             using var store = LiteDbRunStore.Open(location);
             // Registrations and promotions also go to the company catalog ($MLOPS_CATALOG, else the per-user one).
-            // This command's own hub (its catalog feed and profile builder hear only its own changes), forwarded to the
-            // process-wide hub so that a server started in this process (a notebook's #!deploy) hears a promotion at once.
-            var events = new RegistryEventHub();
-            using var forward = events.Subscribe(RegistryEventHub.Shared.Publish);
             var catalog = new Lazy<LiteDbRunStore>(() => LiteDbRunStore.Open(CatalogLocation.Resolve(catalogOption)));
             var session = new RegistrySession(store, CatalogFeed.ProjectOf(location), () => new SharedCatalog(catalog.Value));
             try
             {
-                // A registered version gets its reference profile now, so monitoring never re-reads its training data.
-                using (ReferenceProfiles.BuildOnRegistration(events, store))
-                using (CatalogFeed.Attach(events, session.Catalog, session.Project, store))
+                using (var events = new CommandEvents(store, session.Project, session.Catalog))
                 {
-                    var code = action(ModelRegistry.Over(store, events, gates), session);
-                    foreach (var failure in events.HandlerErrors.Concat(session.CatalogErrors))
+                    var code = action(ModelRegistry.Over(store, events.Hub, gates), session);
+                    foreach (var failure in events.Failures.Concat(session.CatalogErrors))
                         error.WriteLine($"warning: the model catalog was not updated ({failure.Message}). The registry change itself is done; check ${CatalogLocation.Variable}.");
                     return code;
                 }
