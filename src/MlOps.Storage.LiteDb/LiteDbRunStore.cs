@@ -2,6 +2,7 @@ using System.Diagnostics;
 using LiteDB;
 using MlOps.Hashing;
 using MlOps.Registry;
+using MlOps.Storage;
 using MlOps.Tracking;
 
 namespace MlOps.Storage.LiteDb;
@@ -13,7 +14,7 @@ namespace MlOps.Storage.LiteDb;
 /// than LiteDB's shared mode (named mutex), and needed anyway: direct mode alone does not stop a second process
 /// on Linux, where .NET maps LiteDB's FileShare.Read to a shared advisory lock.
 /// </summary>
-public sealed partial class LiteDbRunStore : IRunStore, IModelRegistryStore
+public sealed partial class LiteDbRunStore : IMlOpsStore
 {
     /// <summary>Bumped when the document layout changes incompatibly; older code refuses newer files.</summary>
     public const int SchemaVersion = 1;

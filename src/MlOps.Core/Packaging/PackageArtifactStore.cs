@@ -26,6 +26,8 @@ public sealed class PackageArtifactStore : IArtifactStore
 
     public bool Contains(string sha256) => _paths.ContainsKey(sha256);
 
+    public IEnumerable<string> ListHashes() => _paths.Keys;
+
     public Stream OpenVerified(ArtifactRef artifact) => FileArtifactStore.Verified(OpenRead(artifact), artifact.Sha256, actual => new MlOpsException(
         $"{_paths[artifact.Sha256]} was changed after the package was written: its SHA-256 is {actual}, the manifest says {artifact.Sha256}. " +
         "Write the package again with `mlops deploy package`."));

@@ -76,6 +76,11 @@ public sealed class FileArtifactStore : IArtifactStore
 
     public bool Contains(string sha256) => IsSha(sha256) && File.Exists(PathOf(sha256));
 
+    public IEnumerable<string> ListHashes() =>
+        Directory.Exists(Root)
+            ? Directory.EnumerateFiles(Root, "*", SearchOption.AllDirectories).Select(Path.GetFileName).OfType<string>().Where(IsSha)
+            : [];
+
     public Stream OpenVerified(ArtifactRef artifact) => Verified(OpenRead(artifact), artifact.Sha256, actual => new MlOpsException(
         $"Artifact {artifact.Sha256} in {PathOf(artifact)} is corrupted: its SHA-256 is now {actual}. " +
         "Re-run the run that produced it or restore the file."));

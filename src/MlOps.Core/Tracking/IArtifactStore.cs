@@ -11,6 +11,9 @@ public interface IArtifactStore
 
     bool Contains(string sha256);
 
+    /// <summary>The SHA-256 of every stored artifact (for migration and verification), in no particular order.</summary>
+    IEnumerable<string> ListHashes();
+
     /// <summary>Open for reading after checking the content still hashes to <paramref name="artifact"/>.Sha256;
     /// throws <see cref="MlOpsException"/> on a mismatch or a missing file.</summary>
     Stream OpenVerified(ArtifactRef artifact);

@@ -5,12 +5,7 @@ public static class RunStoreLocation
 {
     public const string EnvironmentVariable = "MLOPS_STORE";
 
-    /// <summary>The given location, else $MLOPS_STORE, else .mlops in the working directory. Rejects servers this version cannot use.</summary>
-    public static string Resolve(string? location)
-    {
-        location ??= Environment.GetEnvironmentVariable(EnvironmentVariable) ?? ".mlops";
-        if (location.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase) || location.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase))
-            throw new MlOpsException($"The store '{location}' is a PostgreSQL server, which this version cannot use yet. Use a folder path (the embedded LiteDB store) for now.");
-        return location;
-    }
+    /// <summary>The given location, else $MLOPS_STORE, else .mlops in the working directory: a folder (LiteDB) or a postgres:// URL.</summary>
+    public static string Resolve(string? location) =>
+        !string.IsNullOrWhiteSpace(location) ? location : Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : ".mlops";
 }

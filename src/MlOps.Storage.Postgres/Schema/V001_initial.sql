@@ -1,0 +1,141 @@
+-- MlOps store schema, version 1. Applied once by PostgresStore (under an advisory lock) and recorded in
+-- mlops_schema. Times are kept as .NET UTC ticks (bigint) so every value round-trips exactly (timestamptz keeps
+-- microseconds only); the *_at views below show them as timestamptz for people querying with psql.
+-- Each record is kept whole as JSON (doc) plus the columns it is looked up, ordered and constrained by.
+
+-- Settings chosen when the store was created (e.g. the shared artifact directory).
+CREATE TABLE mlops_settings (
+    key   text PRIMARY KEY,
+    value text NOT NULL
+);
+
+-- Tracking -----------------------------------------------------------------------------------------------------
+CREATE TABLE experiments (
+    name       text PRIMARY KEY,
+    runs       integer NOT NULL,
+    last_ticks bigint  NOT NULL
+);
+
+CREATE TABLE runs (
+    id            text PRIMARY KEY,
+    experiment    text   NOT NULL,
+    status        text   NOT NULL,
+    trainer       text,
+    started_ticks bigint NOT NULL,
+    -- Metrics by name; ordering by one creates an expression index on first use (as the LiteDB store does).
+    metrics       jsonb  NOT NULL,
+    doc           jsonb  NOT NULL
+);
+CREATE INDEX runs_started ON runs (started_ticks);
+CREATE INDEX runs_experiment ON runs (experiment, started_ticks);
+
+CREATE TABLE run_details (
+    run_id text PRIMARY KEY,
+    doc    jsonb NOT NULL
+);
+
+CREATE TABLE stage_cache (
+    key text PRIMARY KEY,
+    doc jsonb NOT NULL
+);
+
+-- Registry -----------------------------------------------------------------------------------------------------
+CREATE TABLE models (
+    name          text PRIMARY KEY,
+    latest        integer NOT NULL,
+    history_seq   bigint  NOT NULL,
+    gate_seq      bigint  NOT NULL,
+    updated_ticks bigint  NOT NULL
+);
+
+CREATE TABLE model_versions (
+    model   text    NOT NULL REFERENCES models (name),
+    version integer NOT NULL,
+    run_id  text    NOT NULL,
+    stage   text    NOT NULL,
+    aliases text[]  NOT NULL,
+    doc     jsonb   NOT NULL,
+    PRIMARY KEY (model, version),
+    UNIQUE (model, run_id)
+);
+-- The rule "at most one Production version per model", held by the database itself under any number of writers.
+CREATE UNIQUE INDEX model_versions_one_production ON model_versions (model) WHERE stage = 'Production';
+
+CREATE TABLE model_history (
+    model   text    NOT NULL REFERENCES models (name),
+    seq     bigint  NOT NULL,
+    version integer NOT NULL,
+    doc     jsonb   NOT NULL,
+    PRIMARY KEY (model, seq)
+);
+
+CREATE TABLE gate_runs (
+    model   text    NOT NULL REFERENCES models (name),
+    seq     bigint  NOT NULL,
+    version integer NOT NULL,
+    doc     jsonb   NOT NULL,
+    PRIMARY KEY (model, seq)
+);
+
+-- Serving ------------------------------------------------------------------------------------------------------
+CREATE TABLE deployments (
+    id            text PRIMARY KEY,
+    model         text   NOT NULL,
+    started_ticks bigint NOT NULL,
+    doc           jsonb  NOT NULL
+);
+CREATE INDEX deployments_model ON deployments (model, started_ticks);
+
+-- The prediction log: the volume table (millions of rows per week), filled with COPY in batches.
+CREATE TABLE predictions (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    model       text    NOT NULL,
+    version     integer NOT NULL,
+    ticks       bigint  NOT NULL,
+    source      text    NOT NULL,
+    inputs      jsonb   NOT NULL,
+    label       text    NOT NULL,
+    score       double precision,
+    probability double precision
+);
+CREATE INDEX predictions_window ON predictions (model, source, ticks);
+
+-- Monitoring ---------------------------------------------------------------------------------------------------
+CREATE TABLE monitor_profiles (
+    model   text    NOT NULL,
+    version integer NOT NULL,
+    doc     jsonb   NOT NULL,
+    PRIMARY KEY (model, version)
+);
+
+CREATE TABLE monitor_checks (
+    model     text    NOT NULL,
+    version   integer NOT NULL,
+    window_id text    NOT NULL,
+    at_ticks  bigint  NOT NULL,
+    doc       jsonb   NOT NULL,
+    PRIMARY KEY (model, version, window_id)
+);
+
+-- Append-only: no code path updates or deletes a decision or a catalog record.
+CREATE TABLE monitor_decisions (
+    id       text PRIMARY KEY,
+    model    text   NOT NULL,
+    at_ticks bigint NOT NULL,
+    doc      jsonb  NOT NULL
+);
+CREATE INDEX monitor_decisions_model ON monitor_decisions (model, at_ticks);
+
+CREATE TABLE catalog_records (
+    seq   bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+    id    text PRIMARY KEY,
+    model text NOT NULL,
+    doc   jsonb NOT NULL
+);
+CREATE INDEX catalog_records_model ON catalog_records (model, seq);
+
+-- For people: the ticks as timestamptz.
+CREATE FUNCTION mlops_ticks_to_timestamptz(ticks bigint) RETURNS timestamptz
+    LANGUAGE sql IMMUTABLE AS $$ SELECT to_timestamp((ticks - 621355968000000000) / 10000000.0) $$;
+CREATE VIEW predictions_at AS
+    SELECT id, model, version, mlops_ticks_to_timestamptz(ticks) AS at, source, inputs, label, score, probability FROM predictions;
