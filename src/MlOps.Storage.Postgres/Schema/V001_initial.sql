@@ -10,38 +10,60 @@ CREATE TABLE mlops_settings (
 );
 
 -- Tracking -----------------------------------------------------------------------------------------------------
+-- Runs and registry records keep doc as json, not jsonb: jsonb reorders object keys (a run's params would come back
+-- in another order), turns -0 into 0 and refuses \u0000, so it cannot give a record back exactly as it was saved.
+-- Ids and names use the "C" collation: they compare byte for byte (as the LiteDB store's ordinal collation does), and
+-- run id prefixes are a range scan of the primary key.
+
+-- Kept by the trigger on runs below, so listing experiments never scans the runs.
 CREATE TABLE experiments (
-    name       text PRIMARY KEY,
+    name       text COLLATE "C" PRIMARY KEY,
     runs       integer NOT NULL,
     last_ticks bigint  NOT NULL
 );
 
 CREATE TABLE runs (
-    id            text PRIMARY KEY,
-    experiment    text   NOT NULL,
+    id            text COLLATE "C" PRIMARY KEY,
+    experiment    text COLLATE "C" NOT NULL,
     status        text   NOT NULL,
     trainer       text,
     started_ticks bigint NOT NULL,
     -- Metrics by name; ordering by one creates an expression index on first use (as the LiteDB store does).
     metrics       jsonb  NOT NULL,
-    doc           jsonb  NOT NULL
+    doc           json   NOT NULL
 );
 CREATE INDEX runs_started ON runs (started_ticks);
 CREATE INDEX runs_experiment ON runs (experiment, started_ticks);
 
+-- A run counts in its experiment; moving it moves the count. last_ticks only grows (as in the LiteDB store).
+CREATE FUNCTION mlops_count_run() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND OLD.experiment <> NEW.experiment THEN
+        UPDATE experiments SET runs = runs - 1 WHERE name = OLD.experiment;
+    END IF;
+    INSERT INTO experiments AS e (name, runs, last_ticks)
+    VALUES (NEW.experiment, CASE WHEN TG_OP = 'INSERT' OR OLD.experiment <> NEW.experiment THEN 1 ELSE 0 END, NEW.started_ticks)
+    ON CONFLICT (name) DO UPDATE SET runs = e.runs + excluded.runs, last_ticks = greatest(e.last_ticks, excluded.last_ticks);
+    RETURN NULL;
+END $$;
+CREATE TRIGGER runs_count AFTER INSERT OR UPDATE OF experiment, started_ticks ON runs
+    FOR EACH ROW EXECUTE FUNCTION mlops_count_run();
+
 CREATE TABLE run_details (
-    run_id text PRIMARY KEY,
-    doc    jsonb NOT NULL
+    run_id text COLLATE "C" PRIMARY KEY,
+    doc    json NOT NULL
 );
 
 CREATE TABLE stage_cache (
-    key text PRIMARY KEY,
-    doc jsonb NOT NULL
+    key text COLLATE "C" PRIMARY KEY,
+    doc json NOT NULL
 );
 
 -- Registry -----------------------------------------------------------------------------------------------------
+-- Every registry write locks its models row first (SELECT ... FOR UPDATE): version numbers and history sequences
+-- are then gapless per model, and check-then-write rules see the last committed state.
 CREATE TABLE models (
-    name          text PRIMARY KEY,
+    name          text COLLATE "C" PRIMARY KEY,
     latest        integer NOT NULL,
     history_seq   bigint  NOT NULL,
     gate_seq      bigint  NOT NULL,
@@ -49,12 +71,12 @@ CREATE TABLE models (
 );
 
 CREATE TABLE model_versions (
-    model   text    NOT NULL REFERENCES models (name),
+    model   text COLLATE "C" NOT NULL REFERENCES models (name),
     version integer NOT NULL,
     run_id  text    NOT NULL,
     stage   text    NOT NULL,
     aliases text[]  NOT NULL,
-    doc     jsonb   NOT NULL,
+    doc     json    NOT NULL,
     PRIMARY KEY (model, version),
     UNIQUE (model, run_id)
 );
@@ -62,18 +84,18 @@ CREATE TABLE model_versions (
 CREATE UNIQUE INDEX model_versions_one_production ON model_versions (model) WHERE stage = 'Production';
 
 CREATE TABLE model_history (
-    model   text    NOT NULL REFERENCES models (name),
+    model   text COLLATE "C" NOT NULL REFERENCES models (name),
     seq     bigint  NOT NULL,
     version integer NOT NULL,
-    doc     jsonb   NOT NULL,
+    doc     json    NOT NULL,
     PRIMARY KEY (model, seq)
 );
 
 CREATE TABLE gate_runs (
-    model   text    NOT NULL REFERENCES models (name),
+    model   text COLLATE "C" NOT NULL REFERENCES models (name),
     seq     bigint  NOT NULL,
     version integer NOT NULL,
-    doc     jsonb   NOT NULL,
+    doc     json    NOT NULL,
     PRIMARY KEY (model, seq)
 );
 
