@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Data;
 using System.Globalization;
-using Npgsql;
 using MlOps.Hashing;
 using MlOps.Tracking;
 
@@ -21,16 +20,11 @@ public sealed partial class PostgresStore
     public void SaveRun(Run run)
     {
         ArgumentNullException.ThrowIfNull(run);
-        var upsert = UpsertRun(run);
-        Write((connection, transaction) => Execute(connection, transaction, [upsert]));
+        WriteBatch([UpsertRun(run)]);
     }
 
     /// <summary>Save many runs in one transaction and one round trip (imports, benchmark fills).</summary>
-    internal void SaveRuns(IReadOnlyList<Run> runs)
-    {
-        var upserts = runs.Select(UpsertRun).ToList();
-        Write((connection, transaction) => Execute(connection, transaction, upserts));
-    }
+    internal void SaveRuns(IReadOnlyList<Run> runs) => WriteBatch(runs.Select(UpsertRun).ToList());
 
     public Run? FindRun(string idOrPrefix)
     {
@@ -84,19 +78,21 @@ public sealed partial class PostgresStore
 
         var key = MetricKey(metric);
         EnsureMetricIndex(metric, key);
+        // NaN sorts above every number in PostgreSQL; "< 'NaN'" keeps exactly the numbers (±Infinity included) and is
+        // a range the metric's index answers, so "best, limit 1" stops at the first match.
+        var ranked = Select($"{key} < 'NaN'::float8", $"{key} {order}", limit);
         return Read(connection =>
         {
-            // Both parts from one snapshot, as LiteDB reads them in one transaction.
+            // Usually the ranked runs fill the limit ("best run"): one statement, one round trip.
+            if (limit != int.MaxValue && Query(connection, null, ranked, Doc<Run>) is { } best && best.Count == limit) return best;
+
+            // Otherwise runs without the metric (or with NaN) follow, newest first, read in one snapshot with the
+            // ranked ones (as LiteDB reads both in one transaction), so a run saved meanwhile is in exactly one part.
             using var snapshot = connection.BeginTransaction(IsolationLevel.RepeatableRead);
-            // NaN sorts above every number in PostgreSQL; "< 'NaN'" keeps exactly the numbers (±Infinity included)
-            // and is a range the metric's index answers, so "best, limit 1" stops at the first match.
-            var result = Query(connection, snapshot, Select($"{key} < 'NaN'::float8", $"{key} {order}", limit), Doc<Run>);
-            if (result.Count < limit)
-            {
-                // Runs without the metric (or with NaN) come last, newest first.
-                var rest = limit == int.MaxValue ? limit : limit - result.Count;
+            var result = Query(connection, snapshot, ranked, Doc<Run>);
+            var rest = limit == int.MaxValue ? limit : limit - result.Count;
+            if (rest > 0)
                 result.AddRange(Query(connection, snapshot, Select($"NOT coalesce({key} < 'NaN'::float8, false)", "started_ticks DESC", rest), Doc<Run>));
-            }
             snapshot.Commit();
             return result;
         });
@@ -109,8 +105,7 @@ public sealed partial class PostgresStore
     public void SaveDetails(RunDetails details)
     {
         ArgumentNullException.ThrowIfNull(details);
-        var upsert = UpsertDetails(details);
-        Write((connection, transaction) => Execute(connection, transaction, [upsert]));
+        WriteBatch([UpsertDetails(details)]);
     }
 
     public RunDetails? FindDetails(string runId) => Read(connection =>
@@ -122,8 +117,7 @@ public sealed partial class PostgresStore
     public void SaveStage(StageCacheEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        var upsert = UpsertStage(entry);
-        Write((connection, transaction) => Execute(connection, transaction, [upsert]));
+        WriteBatch([UpsertStage(entry)]);
     }
 
     public void SaveBatch(Run run, RunDetails? details, IReadOnlyList<StageCacheEntry> stages)
@@ -133,7 +127,7 @@ public sealed partial class PostgresStore
         List<Statement> statements = [.. stages.Select(UpsertStage)];
         if (details is not null) statements.Add(UpsertDetails(details));
         statements.Add(UpsertRun(run));
-        Write((connection, transaction) => Execute(connection, transaction, statements));
+        WriteBatch(statements);
     }
 
     /// <summary>Page by page (each page one retried read), so a large cache never sits in memory or holds a connection.</summary>

@@ -30,8 +30,20 @@ public sealed partial class PostgresStore
         return command.ExecuteNonQuery();
     }
 
+    /// <summary>
+    /// Statements that need no reads in between, as one write in one round trip, retried whole on transient failures.
+    /// A batch sent without BEGIN runs in one implicit transaction (one Sync at its end): a failing statement rolls
+    /// back the ones before it and skips the rest, so the write happens entirely or not at all.
+    /// </summary>
+    internal void WriteBatch(IReadOnlyList<Statement> statements) => Retry(() =>
+    {
+        using var connection = _source.OpenConnection();
+        Execute(connection, null, statements);
+        return 0;
+    });
+
     /// <summary>Several statements in one round trip (in order; the first failure fails the transaction).</summary>
-    internal static void Execute(NpgsqlConnection connection, NpgsqlTransaction transaction, IEnumerable<Statement> statements)
+    internal static void Execute(NpgsqlConnection connection, NpgsqlTransaction? transaction, IEnumerable<Statement> statements)
     {
         using var batch = new NpgsqlBatch(connection, transaction);
         foreach (var statement in statements)
