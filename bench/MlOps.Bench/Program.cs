@@ -3,6 +3,7 @@
 return args.FirstOrDefault() switch
 {
     "store" => StoreBench.Run(args[1..]),
+    "store-backends" => StoreBackendBench.Run(args[1..]),
     "tracking" => TrackingBench.Run(args[1..]),
     "coldstart" => ColdStartBench.Run(args[1..]),
     "coldstart-bare" => ColdStartBench.Bare(),

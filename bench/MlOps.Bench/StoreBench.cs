@@ -10,7 +10,7 @@ using MlOps.Tracking;
 /// </summary>
 public static class StoreBench
 {
-    private const string Main = "main";
+    internal const string Main = "main";
     private const int ParamCount = 20, MetricCount = 20;
 
     public static int Run(string[] args)
@@ -24,7 +24,7 @@ public static class StoreBench
         {
             var fill = Stopwatch.StartNew();
             using (var store = LiteDbRunStore.Open(dir))
-                Fill(store, runs, others);
+                Fill(runs, others, store.SaveRuns);
             Console.WriteLine($"fill: {fill.Elapsed.TotalSeconds:F1} s ({new FileInfo(Path.Combine(dir, "mlops.db")).Length / 1e6:F0} MB)");
 
             var rows = new List<(string Name, double Ms)>();
@@ -72,7 +72,8 @@ public static class StoreBench
         }
     }
 
-    private static void Fill(LiteDbRunStore store, int runs, int others)
+    /// <summary>Interleaved runs of every experiment, same seed every time, handed out in transactions of 5,000.</summary>
+    internal static void Fill(int runs, int others, Action<IReadOnlyList<Run>> save)
     {
         var random = new Random(42);
         var all = Enumerable.Range(0, runs).Select(i => (Main, i))
@@ -80,12 +81,12 @@ public static class StoreBench
             .OrderBy(_ => random.Next()) // interleaved, as a real store would be
             .ToList();
         foreach (var batch in all.Chunk(5000))
-            store.SaveRuns(batch.Select(x => MakeRun(x.Item1, x.i, random)).ToList());
+            save(batch.Select(x => MakeRun(x.Item1, x.i, random)).ToList());
     }
 
-    private static string RunId(string experiment, int i) => $"{(uint)HashCode.Combine(experiment, i) ^ (uint)i * 2654435761u:x8}{experiment}{i:D6}";
+    internal static string RunId(string experiment, int i) => $"{(uint)HashCode.Combine(experiment, i) ^ (uint)i * 2654435761u:x8}{experiment}{i:D6}";
 
-    private static Run MakeRun(string experiment, int i, Random random) => new()
+    internal static Run MakeRun(string experiment, int i, Random random) => new()
     {
         Id = RunId(experiment, i),
         Experiment = experiment,
@@ -111,7 +112,7 @@ public static class StoreBench
     }
 
     /// <summary>Median over repetitions of the mean time per call within a repetition (after one warm-up call).</summary>
-    private static double Median(int reps, int calls, Action action)
+    internal static double Median(int reps, int calls, Action action)
     {
         action();
         var samples = new double[reps];
@@ -130,9 +131,9 @@ public static class StoreBench
         if (!condition) throw new InvalidOperationException(message);
     }
 
-    private static string? Option(string[] args, string name) =>
+    internal static string? Option(string[] args, string name) =>
         Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
 
-    private static int IntOption(string[] args, string name, int fallback) =>
+    internal static int IntOption(string[] args, string name, int fallback) =>
         int.TryParse(Option(args, name), out var value) ? value : fallback;
 }
