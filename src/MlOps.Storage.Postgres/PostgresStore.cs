@@ -168,9 +168,27 @@ public sealed partial class PostgresStore : IMlOpsStore
             using var connection = _source.OpenConnection();
             using var transaction = connection.BeginTransaction(isolation);
             var result = work(connection, transaction);
-            transaction.Commit();
+            Commit(transaction);
             return result;
         });
+
+    /// <summary>
+    /// A failure before COMMIT rolled everything back, so retrying is safe; a connection lost during COMMIT leaves the
+    /// outcome unknown, and retrying could apply a non-idempotent write (a gate run, a history entry) twice: report it.
+    /// </summary>
+    private void Commit(NpgsqlTransaction transaction)
+    {
+        try
+        {
+            transaction.Commit();
+        }
+        catch (Exception e) when (e is NpgsqlException { IsTransient: true } or TimeoutException)
+        {
+            throw new MlOpsException(
+                $"The connection to the store {Location} was lost while committing ({Reason(e)}), so this change may or may not be stored. " +
+                "Look before repeating it (e.g. `mlops models show <model>`, `mlops experiment list`), then retry if it is missing.", e);
+        }
+    }
 
     internal void Write(Action<NpgsqlConnection, NpgsqlTransaction> work, IsolationLevel isolation = IsolationLevel.ReadCommitted) =>
         Write((connection, transaction) => { work(connection, transaction); return 0; }, isolation);

@@ -11,7 +11,9 @@ namespace MlOps.Registry;
 public sealed class ModelRegistry
 {
     // A promotion re-runs its gates when another writer changed the model between the gates and the write.
-    private const int MaxAttempts = 5;
+    // Each lost compare-and-set means another promotion won, so N racing promoters need at most N attempts; this many
+    // covers a team's CI and people promoting at once, and still ends a pathological loop.
+    private const int MaxAttempts = 32;
 
     private readonly IRunStore _runs;
     private readonly IModelRegistryStore _models;

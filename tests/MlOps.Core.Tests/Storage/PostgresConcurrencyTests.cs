@@ -103,15 +103,10 @@ public sealed class PostgresConcurrencyTests(ITestOutputHelper output) : IDispos
         threads.ForEach(t => t.Start());
         threads.ForEach(t => Assert.True(t.Join(TimeSpan.FromMinutes(5)), "a promotion hung"));
 
-        // Each promotion either happened or gave up with the engine's clear message after losing every attempt.
-        foreach (var (result, error) in outcomes)
-        {
-            if (error is not null) Assert.Contains("kept changing", Assert.IsType<MlOpsException>(error).Message);
-            else Assert.True(result!.Promoted, string.Join("; ", result.Gates));
-        }
-        var promoted = outcomes.Count(o => o.Result is not null);
-        output.WriteLine($"{promoted} of {versions.Count} promotions happened; the others lost every attempt");
-        Assert.True(promoted >= 1);
+        // Every promotion happens: a writer that loses the compare-and-set judges again against the new Production,
+        // and each round has a winner, so eight racers need at most eight attempts (the engine allows more).
+        Assert.All(outcomes, o => Assert.True(o.Error is null && o.Result!.Promoted, o.Error?.Message ?? string.Join("; ", o.Result!.Gates)));
+        var promoted = outcomes.Length;
 
         var store = Open();
         var final = store.ListVersions(model);
