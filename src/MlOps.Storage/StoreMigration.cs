@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using MlOps.Serving;
-using MlOps.Storage.Postgres;
 using MlOps.Tracking;
 
 namespace MlOps.Storage;
@@ -53,9 +52,7 @@ public static class StoreMigration
     /// <summary>Open both locations (a folder or a postgres:// URL) and migrate. The source must exist; the target must be empty.</summary>
     public static MigrationResult Run(string from, string to, IProgress<MigrationProgress>? progress = null, int predictionBatch = DefaultPredictionBatch)
     {
-        if (!PostgresAddress.IsPostgres(from) && !File.Exists(Path.Combine(from, "mlops.db")))
-            throw new MlOpsException($"There is no store at {Path.GetFullPath(from)} (no mlops.db in it). Check --from: a store folder or a postgres:// URL.");
-        using var source = Stores.OpenAt(from);
+        using var source = Stores.OpenExisting(from);
         using var target = Stores.OpenAt(to);
         return Run(source, target, progress, predictionBatch);
     }
@@ -122,7 +119,7 @@ public static class StoreMigration
             return;
         var where = target.Artifacts is FileArtifactStore files && held.Any(h => h.What == "artifacts") ? $" (artifacts in {files.Root})" : "";
         throw new MlOpsException(
-            $"The target store {target.Location} is not empty: it holds {string.Join(", ", held.Select(h => $"{h.Count} {h.What}"))}{where}. " +
+            $"The target store {target.Location} is not empty: it holds {string.Join(", ", held.Select(h => $"{h.What}: {h.Count}"))}{where}. " +
             "A migration only fills an empty store: name a new folder, or a new database (postgres://user@host:5432/<new name>, created on first use) " +
             "with its own artifact directory (?artifacts=/path).");
     }

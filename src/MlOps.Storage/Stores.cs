@@ -23,6 +23,17 @@ public static class Stores
             ? PostgresStore.Open(location, StoreSettings.Artifacts(PostgresAddress.Parse(location).Artifacts)?.Value)
             : LiteDbRunStore.Open(location);
 
+    /// <summary>
+    /// As <see cref="OpenAt"/>, for commands that only read what is there (store info, a migration's source): a folder
+    /// without a store is refused rather than created empty.
+    /// </summary>
+    public static IMlOpsStore OpenExisting(string location)
+    {
+        if (!PostgresAddress.IsPostgres(location) && !File.Exists(Path.Combine(location, "mlops.db")))
+            throw new MlOpsException($"There is no store at {Path.GetFullPath(location)} (no mlops.db in it). Give a store folder or a postgres:// URL.");
+        return OpenAt(location);
+    }
+
     /// <summary>"litedb" or "postgres": what <see cref="OpenAt"/> makes of a location.</summary>
     public static string BackendOf(string location) => PostgresAddress.IsPostgres(location) ? "postgres" : "litedb";
 }

@@ -125,7 +125,7 @@ public abstract class StoreMigrationTests(MigrationSource source) : IDisposable
 
         var e = Assert.Throws<MlOpsException>(() => StoreMigration.Run(source.Folder, to));
 
-        Assert.Contains("is not empty: it holds 1 runs, 1 artifacts", e.Message);
+        Assert.Contains("is not empty: it holds runs: 1, artifacts: 1", e.Message);
         using var reopened = Stores.OpenAt(to);
         Assert.Empty(reopened.ListModels());
         Assert.Single(reopened.QueryRuns(new RunQuery()));
