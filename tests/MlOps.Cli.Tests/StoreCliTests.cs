@@ -126,6 +126,42 @@ public sealed class StoreCliTests : IDisposable
     }
 
     [Fact]
+    public void Without_an_option_the_environment_variable_then_the_nearest_mlops_yaml_names_the_store()
+    {
+        _cli.WriteFile("mlops.yaml", "store: team-store\n");
+        var teamStore = Path.Combine(_cli.Directory, "team-store");
+        using (var store = MlOps.Storage.Stores.OpenAt(teamStore))
+            store.SaveRun(new MlOps.Tracking.Run { Id = "from-config", Experiment = "x" });
+        var nested = Directory.CreateDirectory(Path.Combine(_cli.Directory, "notebooks", "deep")).FullName;
+
+        // A child process: the working directory and the environment are its own.
+        JsonObject Info(string? variable)
+        {
+            var start = new System.Diagnostics.ProcessStartInfo("dotnet") { WorkingDirectory = nested, RedirectStandardOutput = true, RedirectStandardError = true };
+            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mlops.dll"));
+            foreach (var arg in new[] { "store", "info", "--json" }) start.ArgumentList.Add(arg);
+            start.Environment.Remove("MLOPS_STORE");
+            if (variable is not null) start.Environment["MLOPS_STORE"] = variable;
+            using var process = System.Diagnostics.Process.Start(start)!;
+            var output = process.StandardOutput.ReadToEndAsync();
+            var error = process.StandardError.ReadToEndAsync();
+            process.WaitForExit();
+            Assert.True(process.ExitCode == 0, error.Result);
+            return Parse(output.Result);
+        }
+
+        var fromConfig = Info(null);
+        Assert.Equal("config " + Path.Combine(_cli.Directory, "mlops.yaml"), fromConfig["from"]!.GetValue<string>());
+        Assert.Equal(Path.Combine(teamStore, "mlops.db"), fromConfig["location"]!.GetValue<string>());
+        Assert.Equal(1, fromConfig["runs"]!.GetValue<long>());
+
+        _cli.TrainRegisterPromote(Model);
+        var fromVariable = Info(_cli.StorePath);
+        Assert.Equal("environment", fromVariable["from"]!.GetValue<string>());
+        Assert.Equal(1, fromVariable["models"]!.GetValue<long>());
+    }
+
+    [Fact]
     public void Info_on_a_folder_without_a_store_exits_1_and_creates_nothing()
     {
         var (exit, json, _) = _cli.Json("store", "info");
