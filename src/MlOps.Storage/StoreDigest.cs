@@ -51,8 +51,8 @@ public static class StoreDigest
 
     private static IEnumerable<string> Lines(IMlOpsStore store, string kind)
     {
-        var models = ModelsOf(store);
-        var registered = store.ListModels().Select(m => m.Name).Order(StringComparer.Ordinal).ToList();
+        var models = new Lazy<IReadOnlyList<string>>(() => ModelsOf(store));
+        var registered = new Lazy<List<string>>(() => store.ListModels().Select(m => m.Name).Order(StringComparer.Ordinal).ToList());
         return kind switch
         {
             Runs => Sorted(store.QueryRuns(new RunQuery()), r => r.Id),
@@ -60,15 +60,15 @@ public static class StoreDigest
                 .Select(store.FindDetails).OfType<RunDetails>().Select(Canonical),
             Stages => Sorted(store.ListStages(), s => s.Key),
             Models => Sorted(store.ListModels(), m => m.Name),
-            Versions => registered.SelectMany(m => store.ListVersions(m).OrderBy(v => v.Version)).Select(Canonical),
-            Transitions => registered.SelectMany(m => store.History(m).OrderBy(t => t.Sequence)).Select(Canonical),
-            GateRuns => registered.SelectMany(m => store.GateRuns(m)).Select(Canonical),
+            Versions => registered.Value.SelectMany(m => store.ListVersions(m).OrderBy(v => v.Version)).Select(Canonical),
+            Transitions => registered.Value.SelectMany(m => store.History(m).OrderBy(t => t.Sequence)).Select(Canonical),
+            GateRuns => registered.Value.SelectMany(m => store.GateRuns(m)).Select(Canonical),
             Deployments => Sorted(store.ListDeployments(), d => d.Id),
-            Predictions => models.SelectMany(m => PredictionLines(store.ReadPredictions(m))),
-            Profiles => registered.SelectMany(m => store.ListVersions(m).OrderBy(v => v.Version).Select(v => store.FindProfile(m, v.Version)))
+            Predictions => models.Value.SelectMany(m => PredictionLines(store.ReadPredictions(m))),
+            Profiles => registered.Value.SelectMany(m => store.ListVersions(m).OrderBy(v => v.Version).Select(v => store.FindProfile(m, v.Version)))
                 .OfType<Monitoring.ReferenceProfile>().Select(Canonical),
-            Checks => models.SelectMany(m => store.ListChecks(m).OrderBy(c => c.Version).ThenBy(c => c.WindowId, StringComparer.Ordinal)).Select(Canonical),
-            Decisions => models.SelectMany(m => Sorted(store.ListDecisions(m), d => d.Id)),
+            Checks => models.Value.SelectMany(m => store.ListChecks(m).OrderBy(c => c.Version).ThenBy(c => c.WindowId, StringComparer.Ordinal)).Select(Canonical),
+            Decisions => models.Value.SelectMany(m => Sorted(store.ListDecisions(m), d => d.Id)),
             Catalog => store.ReadRecords().Select(Canonical),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a record kind"),
         };
