@@ -55,10 +55,14 @@ public sealed class MigrationSource : IDisposable
         Assert.True(outcome.Succeeded, string.Join("; ", outcome.Runs.Select(r => r.Run.Error)));
 
         var registry = ModelRegistry.Over(store, new RegistryEventHub());
-        foreach (var run in outcome.Runs.OrderBy(r => r.Run.Id, StringComparer.Ordinal))
+        // Weaker first, so v2 passes the no-regression gate when it replaces v1.
+        foreach (var run in outcome.Runs.OrderBy(r => r.Run.Metrics["auc"]))
             registry.Register(run.Run.Id, Model, $"n_est {run.Run.Params["train.n_est"]}");
-        Assert.True(registry.Promote(Model, 1, ModelStage.Production, "first").Promoted);
-        Assert.True(registry.Promote(Model, 2, ModelStage.Production, "better").Promoted);
+        foreach (var (version, reason) in new[] { (1, "first"), (2, "better") })
+        {
+            var promotion = registry.Promote(Model, version, ModelStage.Production, reason);
+            Assert.True(promotion.Promoted, string.Join("; ", promotion.Gates.Where(g => !g.Passed).Select(g => $"{g.Name}: {g.Detail}")));
+        }
         registry.SetAlias(Model, "champion", 2);
         registry.SetAlias(Model, "previous", 1);
         store.AddGateRun(new GateRun
