@@ -19,6 +19,7 @@ public static class CliApp
         root.Subcommands.Add(DeployCommand.Build(output, error));
         root.Subcommands.Add(CatalogCommand.Build(output, error));
         root.Subcommands.Add(MonitorCommand.Build(output, error));
+        root.Subcommands.Add(StoreCommand.Build(output, error));
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {

@@ -1,15 +1,13 @@
 using System.CommandLine;
-using MlOps.Storage.LiteDb;
-using MlOps.Tracking;
 
 namespace MlOps.Cli;
 
-/// <summary>Options every verb shares, and the store they select.</summary>
+/// <summary>Options every verb shares.</summary>
 internal static class CommonOptions
 {
     public static readonly Option<string?> Store = new("--store")
     {
-        Description = "Store location: a folder for the embedded LiteDB store (default: .mlops in the working directory, or $MLOPS_STORE).",
+        Description = "Store location: a folder (embedded LiteDB) or a postgres://user@host:5432/db URL (default: $MLOPS_STORE, else store in mlops.yaml, else .mlops in the working directory).",
         Recursive = true,
     };
 
@@ -18,6 +16,4 @@ internal static class CommonOptions
         Description = "Print one JSON object on stdout (for scripts) instead of tables.",
         Recursive = true,
     };
-
-    public static IRunStore OpenStore(string? location) => LiteDbRunStore.Open(RunStoreLocation.Resolve(location));
 }

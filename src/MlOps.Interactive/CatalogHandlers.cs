@@ -3,7 +3,7 @@ using Microsoft.DotNet.Interactive.CSharp;
 using MlOps.Catalog;
 using MlOps.Interactive.Commands;
 using MlOps.Interactive.Rendering;
-using MlOps.Storage.LiteDb;
+using MlOps.Storage;
 
 namespace MlOps.Interactive;
 
@@ -65,7 +65,7 @@ internal sealed class CatalogHandlers(CSharpKernel csharp)
         try
         {
             var args = ExperimentHandlers.ReadArguments(command, csharp);
-            using var store = LiteDbRunStore.Open(CatalogLocation.Resolve(args.One("--catalog")));
+            using var store = Stores.OpenCatalog(args.One("--catalog"));
             await action(args, new ModelCatalog(store));
         }
         catch (Exception e) when (e is MlOpsException or IOException or UnauthorizedAccessException)

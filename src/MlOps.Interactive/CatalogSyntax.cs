@@ -7,7 +7,7 @@ internal static class CatalogSyntax
 
     private static readonly IReadOnlyList<OptionSpec> Shared =
     [
-        new("--catalog", "Catalog location: a folder (default: $MLOPS_CATALOG, else ~/.mlops/catalog)."),
+        new("--catalog", "Catalog location: a folder (embedded LiteDB) or a postgres://user@host:5432/db URL (default: $MLOPS_CATALOG, else catalog in mlops.yaml, else ~/.mlops/catalog)."),
         new("--var", "Name of the C# variable the result is stored in (default: lastCatalog, lastCatalogEntry or lastCatalogRecord)."),
     ];
 

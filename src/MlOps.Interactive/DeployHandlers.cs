@@ -6,8 +6,7 @@ using MlOps.Interactive.Rendering;
 using MlOps.Registry;
 using MlOps.Server;
 using MlOps.Serving;
-using MlOps.Storage.LiteDb;
-using MlOps.Tracking;
+using MlOps.Storage;
 
 namespace MlOps.Interactive;
 
@@ -23,10 +22,9 @@ internal sealed class DeployHandlers(CSharpKernel csharp, NotebookDeployments de
             throw new MlOpsException("A package is served by its own process: run `serve.sh` in the package folder, or `mlops deploy serve --package <dir>`. In a notebook, serve from the store with #!deploy --model <name>.");
         if (args.One("--model") is null)
             throw new MlOpsException("#!deploy serve: missing required option --model (the registered model's name).");
-        var storePath = RunStoreLocation.Resolve(args.One("--store"));
         // The deployment keeps the store open while it follows its stage or alias, and closes it when it stops.
         var starting = true;
-        var deployment = await ModelDeployment.StartAsync(LiteDbRunStore.Open(storePath), new DeploymentRequest
+        var deployment = await ModelDeployment.StartAsync(Stores.Open(args.One("--store")), new DeploymentRequest
         {
             Model = args.One("--model")!, Stage = args.One("--stage"), Alias = args.One("--alias"), Version = args.Int("--version"),
             Host = args.One("--host") ?? "127.0.0.1", Port = args.Int("--port") ?? 0, Token = args.One("--token"),
@@ -35,7 +33,7 @@ internal sealed class DeployHandlers(CSharpKernel csharp, NotebookDeployments de
             PollInterval = TimeSpan.FromSeconds(args.Double("--poll-seconds") ?? 2),
             ShadowVersion = args.Int("--shadow-version"), ShadowAlias = args.One("--shadow-alias"), Source = "notebook",
             LogSampleRate = args.Double("--log-sample-rate") ?? 1.0,
-            Catalog = () => LiteDbRunStore.Open(CatalogLocation.Resolve(null)),
+            Catalog = () => Stores.OpenCatalog(null),
             // Only what happens while this cell runs is shown in it (a catalog warning); later swaps are in #!deploy list.
             OnMessage = line => { if (starting) context.DisplayAs(line, "text/plain"); },
         }, ownsStore: true);
@@ -52,7 +50,7 @@ internal sealed class DeployHandlers(CSharpKernel csharp, NotebookDeployments de
 
     public Task BatchAsync(DeployBatchCommand command, KernelInvocationContext context) => Guarded(command, context, async args =>
     {
-        using var store = LiteDbRunStore.Open(RunStoreLocation.Resolve(args.One("--store")));
+        using var store = Stores.Open(args.One("--store"));
         var version = ServedVersion.Resolve(ModelRegistry.Over(store), args.One("--model")!, args.One("--stage"), args.One("--alias"), args.Int("--version"));
         using var scorer = ModelScorer.Load(version, store.Artifacts);
         var (result, _) = BatchScorer.ScoreTracked(store, scorer, new BatchScoringOptions
@@ -74,7 +72,7 @@ internal sealed class DeployHandlers(CSharpKernel csharp, NotebookDeployments de
         var app = AppContext.BaseDirectory;
         if (!File.Exists(Path.Combine(app, "mlops.dll")))
             throw new MlOpsException("This kernel does not carry the mlops server app that a package ships. Run `mlops deploy package` with the same options, or run the notebook with `mlops run`.");
-        using var store = LiteDbRunStore.Open(RunStoreLocation.Resolve(args.One("--store")));
+        using var store = Stores.Open(args.One("--store"));
         var version = ServedVersion.Resolve(ModelRegistry.Over(store), args.One("--model")!, args.One("--stage"), args.One("--alias"), args.Int("--version"));
         // ONNX Runtime ships with the CLI only (its native libraries would weigh down the extension): use it when loaded.
         var onnx = args.Flag("--no-onnx") ? null
@@ -94,7 +92,7 @@ internal sealed class DeployHandlers(CSharpKernel csharp, NotebookDeployments de
     public Task ListAsync(DeployListCommand command, KernelInvocationContext context) => Guarded(command, context, async args =>
     {
         IReadOnlyList<Deployment> records;
-        using (var store = LiteDbRunStore.Open(RunStoreLocation.Resolve(args.One("--store"))))
+        using (var store = Stores.Open(args.One("--store")))
             records = store.ListDeployments(args.One("--model"), args.Flag("--all"));
         var live = deployments.Running.ToDictionary(d => d.Record.Id);
         ExperimentHandlers.Show(context, DeployHtml.List(records, live), DeployText.List(records));
@@ -110,7 +108,7 @@ internal sealed class DeployHandlers(CSharpKernel csharp, NotebookDeployments de
         var lines = stopped.Select(d => $"Stopped '{d.Record.Model}' v{d.Record.Version} at {d.Record.Url}").ToList();
         // Servers of the same store started elsewhere on this machine (`mlops deploy serve`) get SIGTERM, as `mlops deploy stop` does.
         IReadOnlyList<Deployment> elsewhere;
-        using (var store = LiteDbRunStore.Open(RunStoreLocation.Resolve(args.One("--store"))))
+        using (var store = Stores.Open(args.One("--store")))
             elsewhere = store.ListDeployments(model, all: false).Where(d => stopped.All(s => s.Record.Id != d.Id)).ToList();
         foreach (var d in elsewhere)
         {

@@ -9,7 +9,7 @@ using MlOps.Data;
 using MlOps.Interactive.Commands;
 using MlOps.Interactive.Rendering;
 using MlOps.Pipeline;
-using MlOps.Storage.LiteDb;
+using MlOps.Storage;
 using MlOps.Tracking;
 
 namespace MlOps.Interactive;
@@ -147,7 +147,7 @@ internal sealed partial class ExperimentHandlers(CSharpKernel csharp)
         try
         {
             var args = ReadArguments(command, csharp);
-            using var store = LiteDbRunStore.Open(RunStoreLocation.Resolve(args.One("--store")));
+            using var store = Stores.Open(args.One("--store"));
             await action(args, new Experiments(store));
         }
         catch (MlOpsException e)

@@ -31,7 +31,7 @@ public sealed class ExperimentKernelExtension : IKernelExtension
         // variable: the script must know those types (in the runner nothing else brings them in).
         csharp.AddAssemblyReferences(new[]
         {
-            typeof(Experiments).Assembly, typeof(LiteDbRunStore).Assembly, typeof(Microsoft.Data.Analysis.DataFrame).Assembly,
+            typeof(Experiments).Assembly, typeof(LiteDbRunStore).Assembly, typeof(MlOps.Storage.Stores).Assembly, typeof(Microsoft.Data.Analysis.DataFrame).Assembly,
             typeof(Microsoft.ML.IDataView).Assembly, typeof(Microsoft.ML.MLContext).Assembly, typeof(MlOps.Server.ModelServer).Assembly,
             // Calling a served model from the next cell: HttpClient and its JSON helpers.
             typeof(System.Net.Http.HttpClient).Assembly, typeof(System.Net.Http.Json.JsonContent).Assembly, typeof(System.Text.Json.JsonElement).Assembly,
@@ -166,7 +166,10 @@ public sealed class ExperimentKernelExtension : IKernelExtension
     internal static IEnumerable<string> TrainerNames() =>
         Enum.GetValues<MlTask>().SelectMany(TrainerCatalog.Names).Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal).Prepend("auto");
 
-    /// <summary>Experiments in the default store; none when it cannot be opened (completion must never fail the editor).</summary>
+    /// <summary>
+    /// Experiments in the default store; none when it cannot be opened (completion must never fail the editor). Only a
+    /// local store is read: a server may be slow or down, and completion never waits on the network.
+    /// </summary>
     internal static IEnumerable<string> ExperimentNames()
     {
         try
@@ -174,7 +177,7 @@ public sealed class ExperimentKernelExtension : IKernelExtension
             var location = RunStoreLocation.Resolve(null);
             if (!Directory.Exists(location))
                 return [];
-            using var store = LiteDbRunStore.Open(location);
+            using var store = MlOps.Storage.Stores.OpenAt(location);
             return store.ListExperiments().Select(e => e.Name).ToList();
         }
         catch (Exception e) when (e is MlOpsException or IOException or UnauthorizedAccessException or LiteDB.LiteException)

@@ -12,7 +12,7 @@ internal static class ExperimentSyntax
     /// <summary>Options every subcommand takes (the CLI's recursive options).</summary>
     public static readonly IReadOnlyList<OptionSpec> Shared =
     [
-        new("--store", "Store location: a folder for the embedded LiteDB store (default: .mlops in the working directory, or $MLOPS_STORE)."),
+        new("--store", "Store location: a folder (embedded LiteDB) or a postgres://user@host:5432/db URL (default: $MLOPS_STORE, else store in mlops.yaml, else .mlops in the working directory)."),
         new("--var", "Name of the C# variable the result is stored in for the next cells (default: per command, e.g. lastExperiment, lastRun, lastVersion, lastPromotion)."),
     ];
 

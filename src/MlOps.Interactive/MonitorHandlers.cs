@@ -7,8 +7,7 @@ using MlOps.Interactive.Commands;
 using MlOps.Interactive.Rendering;
 using MlOps.Monitoring;
 using MlOps.Registry;
-using MlOps.Storage.LiteDb;
-using MlOps.Tracking;
+using MlOps.Storage;
 
 namespace MlOps.Interactive;
 
@@ -27,18 +26,17 @@ internal sealed class MonitorHandlers(CSharpKernel csharp)
         {
             var args = ExperimentHandlers.ReadArguments(command, csharp);
             var gatesPath = args.One("--gates") ?? (File.Exists(DefaultGateFile) ? DefaultGateFile : null);
-            var location = RunStoreLocation.Resolve(args.One("--store"));
-            using var store = LiteDbRunStore.Open(location);
-            var catalog = new Lazy<LiteDbRunStore>(() => LiteDbRunStore.Open(CatalogLocation.Resolve(args.One("--catalog"))));
+            using var store = Stores.Open(args.One("--store"));
+            var catalog = new Lazy<IMlOpsStore>(() => Stores.OpenCatalog(args.One("--catalog")));
             MonitorResult result;
             MonitoringJournal journal;
             IReadOnlyList<Exception> failures;
             try
             {
                 // As the CLI: retrained versions get their profile and enter the catalog, which the journal shares.
-                using (var events = new CommandEvents(store, CatalogFeed.ProjectOf(location), () => new SharedCatalog(catalog.Value)))
+                using (var events = new CommandEvents(store, CatalogFeed.ProjectOf(store), () => new SharedCatalog(catalog.Value)))
                 {
-                    journal = new MonitoringJournal(store, () => new SharedCatalog(catalog.Value), CatalogFeed.ProjectOf(location));
+                    journal = new MonitoringJournal(store, () => new SharedCatalog(catalog.Value), CatalogFeed.ProjectOf(store));
                     var registry = ModelRegistry.Over(store, events.Hub, gatesPath is null ? GateFile.Empty : GateFile.Load(gatesPath));
                     result = MonitorLoop.Run(registry, store, journal, new MonitorRequest
                     {
@@ -74,7 +72,7 @@ internal sealed class MonitorHandlers(CSharpKernel csharp)
             var args = ExperimentHandlers.ReadArguments(command, csharp);
             var model = args.One("--model")!;
             IReadOnlyList<WindowSummary> windows;
-            using (var store = LiteDbRunStore.Open(RunStoreLocation.Resolve(args.One("--store"))))
+            using (var store = Stores.Open(args.One("--store")))
             {
                 ModelRegistry.Over(store).Versions(model);
                 windows = MonitoringTimeline.Of(store.ListChecks(model));

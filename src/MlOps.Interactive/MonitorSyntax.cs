@@ -22,7 +22,7 @@ internal static class MonitorSyntax
         new("--apply", "Carry out the decisions the policy runs on its own (1 retrain, 2a new model search; promoted only through the gates) and open records for the others.", Flag: true),
         new("--dry-run", "Show what an automatic decision would train (params, data) without training, registering or recording anything.", Flag: true),
         new("--window", "The window's id in the time view (default: the data file's name)."),
-        new("--catalog", "Catalog location: a folder (default: $MLOPS_CATALOG, else ~/.mlops/catalog)."),
+        new("--catalog", "Catalog location: a folder (embedded LiteDB) or a postgres://user@host:5432/db URL (default: $MLOPS_CATALOG, else catalog in mlops.yaml, else ~/.mlops/catalog)."),
         new("--gates", "Gate declarations per model (YAML; default: gates.yaml in the working directory, when present)."),
     ]) { Directive = Directive, IsDefault = true };
 

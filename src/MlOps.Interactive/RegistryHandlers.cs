@@ -7,7 +7,7 @@ using MlOps.Interactive.Rendering;
 using MlOps.Catalog;
 using MlOps.Monitoring;
 using MlOps.Registry;
-using MlOps.Storage.LiteDb;
+using MlOps.Storage;
 using MlOps.Tracking;
 
 namespace MlOps.Interactive;
@@ -132,10 +132,9 @@ internal sealed class RegistryHandlers(CSharpKernel csharp)
             var args = ExperimentHandlers.ReadArguments(command, csharp);
             var gatesPath = args.One("--gates") ?? (File.Exists(DefaultGateFile) ? DefaultGateFile : null);
             var gates = gatesPath is null ? GateFile.Empty : GateFile.Load(gatesPath);
-            var location = RunStoreLocation.Resolve(args.One("--store"));
-            using var store = LiteDbRunStore.Open(location);
+            using var store = Stores.Open(args.One("--store"));
             // As the CLI: its own events, profiles at registration, the company catalog.
-            using var events = new CommandEvents(store, CatalogFeed.ProjectOf(location), () => LiteDbRunStore.Open(CatalogLocation.Resolve(null)));
+            using var events = new CommandEvents(store, CatalogFeed.ProjectOf(store), () => Stores.OpenCatalog(null));
             await action(args, ModelRegistry.Over(store, events.Hub, gates));
             foreach (var failure in events.Failures)
                 context.Publish(new StandardErrorValueProduced(context.Command,

@@ -128,7 +128,7 @@ public sealed class ModelDeployment : IAsyncDisposable
                 ShadowVersion = shadow?.Version.Version,
             };
             (store as IDeploymentStore)?.SaveDeployment(record);
-            RecordInCatalog(request, record, store.Location);
+            RecordInCatalog(request, record, CatalogFeed.ProjectOf(store));
             return new ModelDeployment(store, ownsStore, server, watch, shadow, log, record);
         }
         catch
@@ -142,7 +142,7 @@ public sealed class ModelDeployment : IAsyncDisposable
         }
     }
 
-    private static void RecordInCatalog(DeploymentRequest request, Deployment record, string storeLocation)
+    private static void RecordInCatalog(DeploymentRequest request, Deployment record, string project)
     {
         if (request.Catalog is null)
             return;
@@ -151,8 +151,7 @@ public sealed class ModelDeployment : IAsyncDisposable
             var catalog = request.Catalog();
             try
             {
-                // The store's Location is its file; the project is the folder holding the store's folder.
-                new ModelCatalog(catalog).Append(ModelCatalog.Deployed(record, CatalogFeed.ProjectOf(Path.GetDirectoryName(Path.GetFullPath(storeLocation))!)));
+                new ModelCatalog(catalog).Append(ModelCatalog.Deployed(record, project));
             }
             finally
             {

@@ -2,17 +2,18 @@ using System.Text.Json.Nodes;
 
 namespace MlOps.Cli.Tests;
 
-/// <summary>Runs the real `mlops` command tree in-process against a fresh LiteDB store in a temp folder.</summary>
+/// <summary>Runs the real `mlops` command tree in-process against a fresh LiteDB store in a temp folder, or the store given.</summary>
 public sealed class CliHarness : IDisposable
 {
-    public CliHarness()
+    public CliHarness(string? store = null)
     {
         Directory = System.IO.Directory.CreateTempSubdirectory("mlops-cli-").FullName;
-        StorePath = Path.Combine(Directory, ".mlops");
+        StorePath = store ?? Path.Combine(Directory, ".mlops");
     }
 
     public string Directory { get; }
 
+    /// <summary>The --store every command gets: a folder, or a postgres:// URL.</summary>
     public string StorePath { get; }
 
     public static string RepoRoot { get; } = FindRepoRoot();

@@ -6,11 +6,14 @@ using MlOps.Notebooks;
 
 namespace MlOps.Interactive.Tests;
 
-/// <summary>The runner's in-process kernel with the extension loaded, and a fresh store folder per test.</summary>
+/// <summary>The runner's in-process kernel with the extension loaded, and a fresh store folder per test (or the store given).</summary>
 public sealed class KernelSession : IDisposable
 {
-    public KernelSession()
+    private readonly string? _store;
+
+    public KernelSession(string? store = null)
     {
+        _store = store;
         Directory = System.IO.Directory.CreateTempSubdirectory("mlops-ext-").FullName;
         Kernel = NotebookRunner.CreateKernel();
         new ExperimentKernelExtension().OnLoadAsync(Kernel).GetAwaiter().GetResult();
@@ -20,7 +23,8 @@ public sealed class KernelSession : IDisposable
 
     public string Directory { get; }
 
-    public string Store => Path.Combine(Directory, ".mlops");
+    /// <summary>The --store of <see cref="RunLine"/>: a folder, or a postgres:// URL.</summary>
+    public string Store => _store ?? Path.Combine(Directory, ".mlops");
 
     public static string RepoRoot { get; } = FindRepoRoot();
 

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using MlOps.Catalog;
-using MlOps.Storage.LiteDb;
+using MlOps.Storage;
 
 namespace MlOps.Cli.Commands;
 
@@ -11,7 +11,7 @@ internal static class CatalogCommand
 {
     public static readonly Option<string?> Location = new("--catalog")
     {
-        Description = $"Catalog location: a folder (default: ${CatalogLocation.Variable}, else ~/.mlops/catalog).",
+        Description = $"Catalog location: a folder (embedded LiteDB) or a postgres://user@host:5432/db URL (default: ${CatalogLocation.Variable}, else catalog in mlops.yaml, else ~/.mlops/catalog).",
         Recursive = true,
     };
 
@@ -141,7 +141,7 @@ internal static class CatalogCommand
     {
         try
         {
-            using var store = LiteDbRunStore.Open(CatalogLocation.Resolve(parse.GetValue(Location)));
+            using var store = Stores.OpenCatalog(parse.GetValue(Location));
             return action(new ModelCatalog(store));
         }
         catch (Exception e) when (e is MlOpsException or IOException or UnauthorizedAccessException)

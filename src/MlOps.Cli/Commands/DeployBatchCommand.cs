@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using MlOps.Registry;
 using MlOps.Serving;
+using MlOps.Storage;
 
 namespace MlOps.Cli.Commands;
 
@@ -34,7 +35,7 @@ internal static class DeployBatchCommand
             var json = parse.GetValue(CommonOptions.Json);
             try
             {
-                using var store = CommonOptions.OpenStore(parse.GetValue(CommonOptions.Store));
+                using var store = Stores.Open(parse.GetValue(CommonOptions.Store));
                 var chosen = ServedVersion.Resolve(ModelRegistry.Over(store), parse.GetValue(RegistryCli.Model)!, parse.GetValue(stage), parse.GetValue(alias), parse.GetValue(version));
                 using var scorer = ModelScorer.Load(chosen, store.Artifacts);
                 var (result, logger) = BatchScorer.ScoreTracked(store, scorer, new BatchScoringOptions

@@ -2,9 +2,9 @@ using System.CommandLine;
 using System.Runtime.InteropServices;
 using MlOps.Catalog;
 using MlOps.Packaging;
-using MlOps.Storage.LiteDb;
 using MlOps.Server;
 using MlOps.Serving;
+using MlOps.Storage;
 
 namespace MlOps.Cli.Commands;
 
@@ -59,7 +59,7 @@ internal static class DeployCommand
                     Host = parse.GetValue(host)!, Port = parse.GetValue(port), Token = parse.GetValue(token) ?? Environment.GetEnvironmentVariable(TokenVariable),
                     MaxBodyBytes = parse.GetValue(maxBody), RefuseExtraColumns = parse.GetValue(refuseExtra), Follow = !parse.GetValue(noFollow),
                     PollInterval = TimeSpan.FromSeconds(parse.GetValue(poll)), ShadowVersion = parse.GetValue(shadowVersion), ShadowAlias = parse.GetValue(shadowAlias), LogSampleRate = parse.GetValue(logRate),
-                    Source = "cli", Catalog = () => LiteDbRunStore.Open(CatalogLocation.Resolve(null)), OnMessage = line => Print(line.StartsWith("Swapped", StringComparison.Ordinal) ? output : error, line),
+                    Source = "cli", Catalog = () => Stores.OpenCatalog(null), OnMessage = line => Print(line.StartsWith("Swapped", StringComparison.Ordinal) ? output : error, line),
                 };
                 if (parse.GetValue(package) is { } packageDirectory)
                 {
@@ -84,7 +84,7 @@ internal static class DeployCommand
     {
         using var stop = StopSignals();
         // The deployment keeps the store open while it follows (the store locks per operation, so others can promote).
-        var deployment = ModelDeployment.StartAsync(CommonOptions.OpenStore(storeLocation), request, ownsStore: true).GetAwaiter().GetResult();
+        var deployment = ModelDeployment.StartAsync(Stores.Open(storeLocation), request, ownsStore: true).GetAwaiter().GetResult();
         try
         {
             Banner(deployment.Server, request, output, deployment.Watch is { } w

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using MlOps.Server;
+using MlOps.Storage;
 using MlOps.Serving;
 
 namespace MlOps.Cli.Commands;
@@ -52,8 +53,8 @@ internal static class DeployManageCommand
 
     private static IReadOnlyList<Deployment> List(string? storePath, string? model, bool all)
     {
-        using var store = CommonOptions.OpenStore(storePath);
-        return ((IDeploymentStore)store).ListDeployments(model, all);
+        using var store = Stores.Open(storePath);
+        return store.ListDeployments(model, all);
     }
 
     private static JsonNode Json(Deployment d) => new JsonObject

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using MlOps.Pipeline;
+using MlOps.Storage;
 using MlOps.Tracking;
 
 namespace MlOps.Cli.Commands;
@@ -27,7 +28,7 @@ internal static class ExperimentCommand
     {
         try
         {
-            using var store = CommonOptions.OpenStore(parse.GetValue(CommonOptions.Store));
+            using var store = Stores.Open(parse.GetValue(CommonOptions.Store));
             return action(new Experiments(store));
         }
         catch (MlOpsException e)

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using MlOps.Catalog;
 using MlOps.Monitoring;
 using MlOps.Registry;
-using MlOps.Storage.LiteDb;
+using MlOps.Storage;
 using MlOps.Tracking;
 
 namespace MlOps.Cli.Commands;
@@ -43,11 +43,10 @@ internal static class RegistryCli
         {
             var gatesPath = parse.GetValue(Gates) ?? (File.Exists(DefaultGateFile) ? DefaultGateFile : null);
             var gates = gatesPath is null ? GateFile.Empty : GateFile.Load(gatesPath);
-            var location = RunStoreLocation.Resolve(parse.GetValue(CommonOptions.Store));
-            using var store = LiteDbRunStore.Open(location);
+            using var store = Stores.Open(parse.GetValue(CommonOptions.Store));
             // Registrations and promotions also go to the company catalog ($MLOPS_CATALOG, else the per-user one).
-            var catalog = new Lazy<LiteDbRunStore>(() => LiteDbRunStore.Open(CatalogLocation.Resolve(catalogOption)));
-            var session = new RegistrySession(store, CatalogFeed.ProjectOf(location), () => new SharedCatalog(catalog.Value));
+            var catalog = new Lazy<IMlOpsStore>(() => Stores.OpenCatalog(catalogOption));
+            var session = new RegistrySession(store, CatalogFeed.ProjectOf(store), () => new SharedCatalog(catalog.Value));
             try
             {
                 using (var events = new CommandEvents(store, session.Project, session.Catalog))
@@ -146,9 +145,9 @@ internal static class RegistryCli
 }
 
 /// <summary>What a registry command shares with its catalog feed: the store, the project it stands for, and the catalog.</summary>
-internal sealed class RegistrySession(LiteDbRunStore store, string project, Func<ICatalogStore> catalog)
+internal sealed class RegistrySession(IMlOpsStore store, string project, Func<ICatalogStore> catalog)
 {
-    public LiteDbRunStore Store { get; } = store;
+    public IMlOpsStore Store { get; } = store;
 
     public string Project { get; } = project;
 

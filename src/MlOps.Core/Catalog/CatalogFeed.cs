@@ -26,11 +26,16 @@ public sealed class CatalogFeed : IDisposable
     public static CatalogFeed Attach(RegistryEventHub events, Func<ICatalogStore> open, string project, IRunStore? runs = null) =>
         new(events, open, project, runs);
 
-    /// <summary>The project name a store stands for: the folder holding it (the repository, for the default .mlops).</summary>
-    public static string ProjectOf(string storeLocation)
+    /// <summary>
+    /// The project name a store stands for: the folder holding the store's folder (the repository, for the default
+    /// .mlops; a LiteDB store's Location is its file), or a server store's database.
+    /// </summary>
+    public static string ProjectOf(IRunStore store)
     {
-        var full = Path.GetFullPath(storeLocation).TrimEnd(Path.DirectorySeparatorChar);
-        return Path.GetFileName(Path.GetDirectoryName(full)) ?? "";
+        if (Uri.TryCreate(store.Location, UriKind.Absolute, out var url) && !url.IsFile)
+            return Uri.UnescapeDataString(url.AbsolutePath.Trim('/'));
+        var folder = Path.GetDirectoryName(Path.GetFullPath(store.Location))!.TrimEnd(Path.DirectorySeparatorChar);
+        return Path.GetFileName(Path.GetDirectoryName(folder)) ?? "";
     }
 
     private void Publish(RegistryEvent e)

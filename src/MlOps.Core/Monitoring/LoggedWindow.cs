@@ -1,5 +1,6 @@
 using System.Globalization;
 using MlOps.Serving;
+using MlOps.Tracking;
 
 namespace MlOps.Monitoring;
 
@@ -66,8 +67,11 @@ public static class MonitorWindow
         if (!fromLog)
             return data!;
         var log = store as IPredictionLogStore ?? throw new MlOpsException($"The store {store.Location} keeps no prediction log; give --data <csv>.");
-        // Kept beside the store: the window is also what an automatic retrain would read.
-        var directory = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(store.Location)) ?? ".", "windows");
+        // Kept beside the store's artifacts (for LiteDB, in the store's folder; for a server store, in its artifact
+        // directory's parent, shared like the artifacts): the window is also what an automatic retrain would read.
+        var directory = store.Artifacts is FileArtifactStore files && Path.GetDirectoryName(files.Root) is { } parent
+            ? Path.Combine(parent, "windows")
+            : Path.Combine(Path.GetTempPath(), "mlops-windows");
         return LoggedWindow.Export(log, model, directory, since?.ToUniversalTime(), until?.ToUniversalTime());
     }
 }

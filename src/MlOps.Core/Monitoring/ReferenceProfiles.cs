@@ -34,7 +34,7 @@ public static class ReferenceProfiles
     public static ReferenceProfile GetOrBuild(ModelVersion version, IRunStore runs)
     {
         var monitoring = runs as IMonitoringStore ?? throw new MlOpsException(
-            $"The store at {runs.Location} cannot keep monitoring records. Use the embedded LiteDB store (a folder path).");
+            $"The store at {runs.Location} cannot keep monitoring records. Open it with --store (a folder or a postgres:// URL): those stores keep them.");
         if (monitoring.FindProfile(version.Model, version.Version) is { } stored)
             return stored;
         ReferenceProfile profile;

@@ -33,10 +33,10 @@ public sealed class ModelRegistry
         _gates = new GateEvaluator(runs);
     }
 
-    /// <summary>A registry over a store that keeps both runs and models (the embedded LiteDB store does).</summary>
+    /// <summary>A registry over a store that keeps both runs and models (every store --store opens does).</summary>
     public static ModelRegistry Over(IRunStore store, RegistryEventHub? events = null, GateFile? gates = null) =>
         new(store, store as IModelRegistryStore ?? throw new MlOpsException(
-            $"The store at {store.Location} keeps runs but not registered models. Use the embedded LiteDB store (a folder path) for the registry."), events, gates);
+            $"The store at {store.Location} keeps runs but not registered models. Open it with --store (a folder or a postgres:// URL): those stores keep both."), events, gates);
 
     public RegistryEventHub Events { get; }
 

@@ -66,7 +66,7 @@ public static class BatchScorer
         if (logSampleRate <= 0)
             return (ScoreTracked(store, scorer, options), null);
         var logStore = store as IPredictionLogStore
-            ?? throw new MlOpsException($"The store {store.Location} cannot hold a prediction log. Drop --log-sample-rate or use the default LiteDB store.");
+            ?? throw new MlOpsException($"The store {store.Location} cannot hold a prediction log. Drop --log-sample-rate, or open the store with --store (a folder or a postgres:// URL).");
         var log = new PredictionLogger(logStore, new PredictionLoggerOptions { SampleRate = logSampleRate });
         try
         {
