@@ -145,39 +145,26 @@ public sealed partial class PostgresStore
 
     public void ImportModel(string model, IReadOnlyList<ModelVersion> versions, IReadOnlyList<Transition> history, IReadOnlyList<GateRun> gateRuns)
     {
-        RegistryNames.ValidateModel(model);
         ArgumentNullException.ThrowIfNull(versions);
         ArgumentNullException.ThrowIfNull(history);
         ArgumentNullException.ThrowIfNull(gateRuns);
-        if (versions.Select(v => v.Model).Concat(history.Select(t => t.Model)).Concat(gateRuns.Select(g => g.Model)).FirstOrDefault(m => m != model) is { } other)
-            throw new MlOpsException($"Importing model '{model}' was given a record of model '{RegistryNames.Printable(other)}'; nothing was imported. Import one model at a time.");
-
-        var updated = versions.Select(v => v.CreatedAt.UtcTicks).Concat(history.Select(t => t.At.UtcTicks)).DefaultIfEmpty(0).Max();
+        var counters = ModelImport.Check(model, versions, history, gateRuns);
         var statements = new List<Statement>
         {
             new("UPDATE models SET latest = $2, history_seq = $3, gate_seq = $4, updated_ticks = $5 WHERE name = $1",
-                model, versions.Select(v => v.Version).DefaultIfEmpty(0).Max(), history.Select(t => t.Sequence).DefaultIfEmpty(0).Max(), (long)gateRuns.Count, updated),
+                model, counters.LatestVersion, counters.HistorySequence, counters.GateSequence, counters.UpdatedAt.UtcTicks),
         };
         statements.AddRange(versions.Select(InsertVersion));
         statements.AddRange(history.Select(InsertTransition));
         statements.AddRange(gateRuns.Select((g, i) => InsertGateRun(g, i + 1L)));
-        try
+        Write((connection, transaction) =>
         {
-            Write((connection, transaction) =>
-            {
-                var created = Execute(connection, transaction, new Statement(
-                    "INSERT INTO models (name, latest, history_seq, gate_seq, updated_ticks) VALUES ($1, 0, 0, 0, 0) ON CONFLICT (name) DO NOTHING", model));
-                if (created == 0)
-                    throw new MlOpsException(
-                        $"Model '{model}' already exists in the store {Location}; nothing was imported. " +
-                        "A migration copies a model only into a store that does not have it: remove it there, or skip it.");
-                Execute(connection, transaction, statements);
-            });
-        }
-        catch (MlOpsException e) when (IsSecondProduction(e))
-        {
-            throw new MlOpsException($"Model '{model}' has more than one Production version in what was given to import; nothing was imported.", e);
-        }
+            var created = Execute(connection, transaction, new Statement(
+                "INSERT INTO models (name, latest, history_seq, gate_seq, updated_ticks) VALUES ($1, 0, 0, 0, 0) ON CONFLICT (name) DO NOTHING", model));
+            if (created == 0)
+                throw ModelImport.Exists(model, Location);
+            Execute(connection, transaction, statements);
+        });
     }
 
     /// <summary>Lock the model's row for this transaction (creating it first when asked); null when the model does not exist.</summary>
