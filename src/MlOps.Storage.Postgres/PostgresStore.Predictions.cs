@@ -6,8 +6,9 @@ namespace MlOps.Storage.Postgres;
 
 /// <summary>
 /// The prediction log: one row per logged prediction, a batch written with one binary COPY in one transaction (all
-/// rows or none). Reads stream from one open query in (time, append) order, which the window index gives without a
-/// sort, so a window of millions of rows never sits in this process's memory.
+/// rows or none). Reads stream from one open query in (time, append) order, so a window of millions of rows never
+/// sits in this process's memory; for one source (what a monitored window asks for) the window index gives that
+/// order without a sort on the server either.
 /// </summary>
 public sealed partial class PostgresStore
 {
@@ -85,6 +86,9 @@ public sealed partial class PostgresStore
             try
             {
                 var read = opened.BeginTransaction();
+                // A plain walk gains nothing from JIT, whose compiling (from an estimate of millions of rows) delayed
+                // the first row by 0.3 s to seconds.
+                Execute(opened, read, "SET LOCAL jit = off");
                 // With a source the window index gives the order: walk it, so rows flow at once. Without statistics
                 // (right after a bulk load) the planner would otherwise sort the whole window before the first row.
                 if (indexed)
