@@ -44,7 +44,7 @@ internal sealed class MonitorHandlers(CSharpKernel csharp)
                         Data = MonitorWindow.Resolve(store, args.One("--model")!, args.One("--data"), args.Flag("--from-log"), Time(args.One("--since")), Time(args.One("--until"))),
                         Stage = args.One("--stage") is { } s ? Enum.TryParse<ModelStage>(s, ignoreCase: true, out var stage) && stage != ModelStage.None ? stage
                             : throw new MlOpsException($"Unknown stage '{RegistryNames.Printable(s)}'. Use --stage Staging, Production or Archived.") : null,
-                        Apply = args.Flag("--apply"), DryRun = args.Flag("--dry-run"), WindowId = args.One("--window"),
+                        Apply = args.Flag("--apply"), DryRun = args.Flag("--dry-run"), WindowId = args.One("--window"), Streamed = args.Flag("--from-log"),
                     });
                     failures = events.Failures;
                 }

@@ -1,14 +1,26 @@
 using MlOps.Catalog;
-using MlOps.Monitoring;
-using MlOps.Registry;
-using MlOps.Serving;
-using MlOps.Tracking;
+using NpgsqlTypes;
 
 namespace MlOps.Storage.Postgres;
 
+/// <summary>
+/// Catalog records: insert-only (no code path here updates or deletes one), read in append order (seq), which is
+/// the catalog's order: event times may arrive out of order across processes.
+/// </summary>
 public sealed partial class PostgresStore
 {
-    // TODO(pg-catalog)
-    public void AppendRecord(CatalogRecord record) => throw new NotImplementedException();
-    public IReadOnlyList<CatalogRecord> ReadRecords(string? model = null) => throw new NotImplementedException();
+    public void AppendRecord(CatalogRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        // The time comes back in UTC (offset 0), as the embedded store returns it; the instant and its ticks are kept.
+        var doc = StoreJson.Write(record with { At = record.At.ToUniversalTime() });
+        // Insert, never upsert: an existing id is refused by the primary key, also between concurrent writers.
+        if (WriteRecordRow("INSERT INTO catalog_records (id, model, doc) VALUES (@id, @model, @doc::json) ON CONFLICT (id) DO NOTHING",
+                ("id", record.Id), ("model", record.Model), ("doc", doc)) == 0)
+            throw new MlOpsException($"Catalog record {record.Id} already exists; records are never replaced. Append a correction instead.");
+    }
+
+    public IReadOnlyList<CatalogRecord> ReadRecords(string? model = null) => ReadRecordDocs(
+        "SELECT doc::text FROM catalog_records WHERE @model IS NULL OR model = @model ORDER BY seq",
+        StoreJson.Read<CatalogRecord>, Optional("model", NpgsqlDbType.Text, model));
 }

@@ -39,7 +39,7 @@ internal static class MonitorCommand
                 Model = parse.GetValue(RegistryCli.Model)!, Version = parse.GetValue(version),
                 Data = MonitorWindow.Resolve(session.Store, parse.GetValue(RegistryCli.Model)!, parse.GetValue(data), parse.GetValue(fromLog), parse.GetValue(since), parse.GetValue(until)),
                 Stage = parse.GetValue(stage) is { } s ? RegistryCli.ParseStage(s) : null,
-                Apply = parse.GetValue(apply), DryRun = parse.GetValue(dryRun), WindowId = parse.GetValue(window),
+                Apply = parse.GetValue(apply), DryRun = parse.GetValue(dryRun), WindowId = parse.GetValue(window), Streamed = parse.GetValue(fromLog),
             });
             session.CatalogErrors.AddRange(journal.CatalogErrors);
             if (parse.GetValue(CommonOptions.Json))

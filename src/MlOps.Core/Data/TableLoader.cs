@@ -66,20 +66,78 @@ public static class TableLoader
 
     public static Table LoadCsv(string path)
     {
-        if (!File.Exists(path))
-            throw new MlOpsException($"Data file '{path}' does not exist. Check the path (relative paths start at {Environment.CurrentDirectory}).");
-        var name = Path.GetFileNameWithoutExtension(path);
-        var fileName = Path.GetFileName(path);
-        if (new FileInfo(path).Length == 0)
-            throw new MlOpsException($"Data file '{fileName}' is empty (0 bytes). Point --data at a CSV file with a header line and data rows.");
-        var lineEnding = DetectLineEnding(path);
+        var scan = new CsvScan(path);
+        var values = Scan(scan, int.MaxValue).FirstOrDefault() ?? throw scan.NoRows();
+        if (scan.Skipped > 0)
+            scan.Notes.Add($"{scan.FileName}: {scan.Skipped} blank line(s) skipped");
+        var columns = scan.Header!.Select((h, i) => new TableColumn(h, values[i].ToArray())).ToList();
+        return new Table(scan.Name, columns, new LoadReport
+        {
+            Files = [path], Rows = values[0].Count, RepairedCells = scan.Repaired, SkippedRows = scan.Skipped, LineEnding = scan.LineEnding, Notes = scan.Notes,
+        });
+    }
+
+    /// <summary>
+    /// A CSV file as tables of at most <paramref name="rows"/> rows each, read as they are consumed, so a file larger
+    /// than memory can be processed piece by piece. Cells are read exactly as <see cref="LoadCsv"/> reads them; the
+    /// pieces carry no load report. The file is checked (exists, not empty) before the first piece is asked for.
+    /// </summary>
+    public static IEnumerable<Table> LoadCsvChunks(string path, int rows)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(rows, 1);
+        var scan = new CsvScan(path);
+        return Pieces();
+
+        IEnumerable<Table> Pieces()
+        {
+            var any = false;
+            foreach (var values in Scan(scan, rows))
+            {
+                any = true;
+                yield return new Table(scan.Name, scan.Header!.Select((h, i) => new TableColumn(h, values[i].ToArray())).ToList());
+            }
+            if (!any)
+                throw scan.NoRows();
+        }
+    }
+
+    /// <summary>One read of a CSV file: checked on creation, then its header and counts as <see cref="Scan"/> goes.</summary>
+    private sealed class CsvScan
+    {
+        public CsvScan(string path)
+        {
+            if (!File.Exists(path))
+                throw new MlOpsException($"Data file '{path}' does not exist. Check the path (relative paths start at {Environment.CurrentDirectory}).");
+            Path = path;
+            Name = System.IO.Path.GetFileNameWithoutExtension(path);
+            FileName = System.IO.Path.GetFileName(path);
+            if (new FileInfo(path).Length == 0)
+                throw new MlOpsException($"Data file '{FileName}' is empty (0 bytes). Point --data at a CSV file with a header line and data rows.");
+            LineEnding = DetectLineEnding(path);
+        }
+
+        public string Path { get; }
+        public string Name { get; }
+        public string FileName { get; }
+        public string LineEnding { get; }
+        public List<string>? Header { get; set; }
+        public int Repaired { get; set; }
+        public int Skipped { get; set; }
+        public List<string> Notes { get; } = [];
+
+        public MlOpsException NoRows() =>
+            new($"Data file '{FileName}' has a header but no data rows. Point --data at a file with at least one data row.");
+    }
+
+    /// <summary>The data rows of <paramref name="scan"/>'s file as columns of cells, <paramref name="rows"/> rows at a time.</summary>
+    private static IEnumerable<List<string?>[]> Scan(CsvScan scan, int rows)
+    {
+        var fileName = scan.FileName;
         // The header is read as the first row, not by Sep: Sep throws a bare ArgumentException on a duplicate column
         // name before CheckHeader could say which file and what to do.
-        using var reader = Sep.Reader(o => o with { HasHeader = false, Unescape = false, DisableColCountCheck = true, DisableQuotesParsing = false }).FromFile(path);
+        using var reader = Sep.Reader(o => o with { HasHeader = false, Unescape = false, DisableColCountCheck = true, DisableQuotesParsing = false }).FromFile(scan.Path);
         List<string>? header = null;
         var values = Array.Empty<List<string?>>();
-        int repaired = 0, skipped = 0;
-        var notes = new List<string>();
         foreach (var row in reader)
         {
             if (header is null)
@@ -88,12 +146,13 @@ public static class TableLoader
                 for (var c = 0; c < row.ColCount; c++)
                     header.Add(Unquote(row[c].ToString()));
                 CheckHeader(header, fileName);
+                scan.Header = header;
                 values = header.Select(_ => new List<string?>()).ToArray();
                 continue;
             }
             if (row.ColCount == 1 && row.Span.Trim().IsEmpty)
             {
-                skipped++;
+                scan.Skipped++;
                 continue;
             }
             if (row.ColCount != header.Count)
@@ -105,22 +164,20 @@ public static class TableLoader
                 var cell = Cell(row[c].Span, out var wasRepaired);
                 if (wasRepaired)
                 {
-                    repaired++;
-                    if (notes.Count < MaxNotes)
-                        notes.Add($"{fileName} line {row.LineNumberFrom}, column {c + 1}: repaired an unescaped quote in {row[c].ToString()}");
+                    scan.Repaired++;
+                    if (scan.Notes.Count < MaxNotes)
+                        scan.Notes.Add($"{fileName} line {row.LineNumberFrom}, column {c + 1}: repaired an unescaped quote in {row[c].ToString()}");
                 }
                 values[c].Add(cell);
             }
+            if (values[0].Count == rows)
+            {
+                yield return values;
+                values = header.Select(_ => new List<string?>(rows)).ToArray();
+            }
         }
-        if (header is null || values[0].Count == 0)
-            throw new MlOpsException($"Data file '{fileName}' has a header but no data rows. Point --data at a file with at least one data row.");
-        if (skipped > 0)
-            notes.Add($"{fileName}: {skipped} blank line(s) skipped");
-        var columns = header!.Select((h, i) => new TableColumn(h, values[i].ToArray())).ToList();
-        return new Table(name, columns, new LoadReport
-        {
-            Files = [path], Rows = values[0].Count, RepairedCells = repaired, SkippedRows = skipped, LineEnding = lineEnding, Notes = notes,
-        });
+        if (header is not null && values[0].Count > 0)
+            yield return values;
     }
 
     internal static void CheckHeader(List<string> header, string fileName)

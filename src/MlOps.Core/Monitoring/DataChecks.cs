@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using MlOps.Data;
 
@@ -8,94 +7,60 @@ namespace MlOps.Monitoring;
 /// Schema and data-drift checks of a window against a stored <see cref="ReferenceProfile"/>: no model needed, one
 /// pass per column, columns in parallel. Numeric: PSI over the reference deciles (binary search into the edges) and
 /// KS against the reference sample (binary search, no sort); categorical: PSI over categories plus an "unseen"
-/// bucket, and chi-squared. Then the share of drifted features.
+/// bucket, and chi-squared. Then the share of drifted features. The counts behind them are kept by
+/// <see cref="WindowCounts"/>, so a window can also be checked in pieces.
 /// </summary>
 public static class DataChecks
 {
-    private static string F(double v) => v.ToString("0.####", CultureInfo.InvariantCulture);
+    internal static string F(double v) => v.ToString("0.####", CultureInfo.InvariantCulture);
 
     public static IReadOnlyList<CheckResult> Run(ReferenceProfile profile, Table window, MonitorPolicy? policy = null)
     {
-        policy ??= MonitorPolicy.Default;
-        var results = new List<CheckResult>();
-        var known = profile.DataColumns.ToHashSet(StringComparer.Ordinal);
-        foreach (var name in profile.Numeric.Select(n => n.Column).Concat(profile.Categorical.Select(c => c.Column)).Where(n => !window.HasColumn(n)))
-            results.Add(new CheckResult(CheckNames.MissingColumn, name, 1, 0, false, $"input column '{name}' is not in the window: the model cannot score these rows as trained"));
-        foreach (var name in window.ColumnNames.Where(n => known.Count > 0 && !known.Contains(n)))
-            results.Add(new CheckResult(CheckNames.NewColumn, name, 1, 0, false, $"column '{name}' was not in the training data: a possible new input (decision 3 if performance is down)"));
-
-        var judgeDrift = window.RowCount >= policy.MinRows;
-        var numeric = profile.Numeric.Where(n => window.HasColumn(n.Column)).ToArray();
-        var categorical = profile.Categorical.Where(c => window.HasColumn(c.Column)).ToArray();
-        var perFeature = new ConcurrentDictionary<string, List<CheckResult>>(StringComparer.Ordinal);
-        Parallel.For(0, numeric.Length + categorical.Length, i =>
-            perFeature[i < numeric.Length ? numeric[i].Column : categorical[i - numeric.Length].Column] = i < numeric.Length
-                ? Numeric(numeric[i], window[numeric[i].Column], policy, judgeDrift)
-                : Categorical(categorical[i - numeric.Length], window[categorical[i - numeric.Length].Column], policy, judgeDrift));
-        // Signature order, whatever order the threads finished in.
-        foreach (var name in numeric.Select(n => n.Column).Concat(categorical.Select(c => c.Column)))
-            results.AddRange(perFeature[name]);
-
-        if (judgeDrift && perFeature.Count > 0)
-        {
-            var drifted = perFeature.Where(f => f.Value.Any(c => CheckNames.IsFeatureDrift(c.Name) && !c.Passed)).Select(f => f.Key).Order(StringComparer.Ordinal).ToList();
-            var share = (double)drifted.Count / perFeature.Count;
-            results.Add(new CheckResult(CheckNames.DriftShare, null, share, policy.DriftShare, share < policy.DriftShare,
-                $"{drifted.Count} of {perFeature.Count} features drifted{(drifted.Count > 0 ? ": " + string.Join(", ", drifted) : "")} (the window drifts at a share of {F(policy.DriftShare)})"));
-        }
-        return results;
+        var counts = new WindowCounts(profile, window.ColumnNames);
+        counts.Add(window);
+        return counts.Results(policy ?? MonitorPolicy.Default);
     }
 
-    private static List<CheckResult> Numeric(NumericProfile reference, TableColumn column, MonitorPolicy policy, bool judgeDrift)
+    internal static List<CheckResult> Numeric(NumericProfile reference, long cells, long nulls, long unparsed, string? firstUnparsed,
+        DistributionCounts values, MonitorPolicy policy, bool judgeDrift)
     {
         var results = new List<CheckResult>(4);
-        var (values, nulls, unparsed) = WindowColumns.Numbers(column);
-        var nonMissing = values.Length - nulls;
+        var nonMissing = cells - nulls;
         var unparsedShare = nonMissing == 0 ? 0 : (double)unparsed / nonMissing;
         results.Add(new CheckResult(CheckNames.TypeChange, reference.Column, unparsedShare, policy.MaxUnparsedShare, unparsedShare <= policy.MaxUnparsedShare,
-            unparsed == 0 ? "all cells read as numbers" : $"{unparsed} of {nonMissing} non-missing cells are not numbers (e.g. '{FirstUnparsed(column)}')"));
-        var nullRate = values.Length == 0 ? 0 : (double)nulls / values.Length;
+            unparsed == 0 ? "all cells read as numbers" : $"{unparsed} of {nonMissing} non-missing cells are not numbers (e.g. '{firstUnparsed}')"));
+        var nullRate = cells == 0 ? 0 : (double)nulls / cells;
         results.Add(NullRate(reference.Column, reference.NullRate, nullRate, policy));
         if (!judgeDrift)
             return results;
 
-        var counts = new long[reference.Edges.Length + 1];
-        long present = 0;
-        double sum = 0;
-        foreach (var v in values)
-        {
-            if (double.IsNaN(v)) continue;
-            counts[DriftStatistics.Bin(reference.Edges, v)]++;
-            present++;
-            sum += v;
-        }
-        if (present == 0)
+        if (values.Present == 0)
         {
             results.Add(new CheckResult(CheckNames.Psi, reference.Column, double.NaN, policy.PsiThreshold, false, "no numeric values in the window to compare"));
             return results;
         }
-        var psi = DriftStatistics.Psi(reference.Counts, counts);
-        var mean = sum / present;
+        var psi = values.Psi();
         results.Add(new CheckResult(CheckNames.Psi, reference.Column, psi, policy.PsiThreshold, psi < policy.PsiThreshold,
-            $"PSI {F(psi)} over {counts.Length} reference quantile bins; mean {F(reference.Mean)} -> {F(mean)}"));
-        var d = DriftStatistics.KsStatistic(reference.Sample, values);
-        var p = DriftStatistics.KsPValue(d, reference.Sample.Length, present);
+            $"PSI {F(psi)} over {values.Bins.Length} reference quantile bins; mean {F(reference.Mean)} -> {F(values.Mean)}"));
+        var (d, p) = values.Ks();
         results.Add(new CheckResult(CheckNames.Ks, reference.Column, d, policy.MinKsStatistic, !(p < policy.PValue && d >= policy.MinKsStatistic),
-            $"KS D {F(d)}, p {p.ToString("0.###e0", CultureInfo.InvariantCulture)} ({reference.Sample.Length} reference values vs {present}; drift when p < {F(policy.PValue)} and D >= {F(policy.MinKsStatistic)})"));
+            $"KS D {F(d)}, p {p.ToString("0.###e0", CultureInfo.InvariantCulture)} ({reference.Sample.Length} reference values vs {values.Present}; drift when p < {F(policy.PValue)} and D >= {F(policy.MinKsStatistic)})"));
         return results;
     }
 
-    private static List<CheckResult> Categorical(CategoryProfile reference, TableColumn column, MonitorPolicy policy, bool judgeDrift)
+    /// <param name="counts">Rows per category seen in the window (unseen ones only up to a cap when <paramref name="uncounted"/> is above 0).</param>
+    /// <param name="uncounted">Rows of unseen categories beyond the cap: counted, not named.</param>
+    internal static List<CheckResult> Categorical(CategoryProfile reference, IReadOnlyDictionary<string, long> counts, long nulls, long uncounted,
+        MonitorPolicy policy, bool judgeDrift)
     {
         var results = new List<CheckResult>(4);
-        var (counts, nulls) = WindowColumns.Categories(column);
-        var present = counts.Values.Sum();
+        var present = counts.Values.Sum() + uncounted;
         var unseen = counts.Where(c => !reference.Counts.ContainsKey(c.Key)).OrderByDescending(c => c.Value).ToList();
-        var unseenRows = unseen.Sum(c => c.Value);
+        var unseenRows = unseen.Sum(c => c.Value) + uncounted;
         var unseenShare = present == 0 ? 0 : (double)unseenRows / present;
         results.Add(new CheckResult(CheckNames.NewCategory, reference.Column, unseenShare, policy.MaxNewCategoryShare, unseenShare <= policy.MaxNewCategoryShare,
-            unseen.Count == 0 ? "no categories unseen in training"
-                : $"{unseen.Count} categories unseen in training ({string.Join(", ", unseen.Take(5).Select(u => $"'{u.Key}' x{u.Value}"))}) in {unseenRows} of {present} rows; the model reads them as unknown"));
+            unseenRows == 0 ? "no categories unseen in training"
+                : $"{(uncounted > 0 ? "more than " : "")}{unseen.Count} categories unseen in training ({string.Join(", ", unseen.Take(5).Select(u => $"'{u.Key}' x{u.Value}"))}) in {unseenRows} of {present} rows; the model reads them as unknown"));
         var total = present + nulls;
         results.Add(NullRate(reference.Column, reference.NullRate, total == 0 ? 0 : (double)nulls / total, policy));
         if (!judgeDrift || present == 0)
@@ -124,26 +89,29 @@ public static class DataChecks
         new(CheckNames.NullRate, column, current - reference, policy.MaxNullRateIncrease, current - reference <= policy.MaxNullRateIncrease,
             $"missing {F(current * 100)}% of rows (training {F(reference * 100)}%)");
 
-    private static string? FirstUnparsed(TableColumn column) =>
+    internal static string? FirstUnparsed(TableColumn column) =>
         column.Text?.FirstOrDefault(t => !MessyNumber.TryParse(t, out _));
 
     /// <summary>PSI and KS of the window's predicted scores against the training rows' scores.</summary>
     public static IReadOnlyList<CheckResult> PredictionDrift(NumericProfile reference, double[] scores, MonitorPolicy? policy = null)
     {
+        var counts = new DistributionCounts(reference);
+        counts.Add(scores);
+        return PredictionDrift(counts, policy);
+    }
+
+    /// <summary>PSI and KS of predicted scores counted with <see cref="DistributionCounts"/> (e.g. piece by piece).</summary>
+    public static IReadOnlyList<CheckResult> PredictionDrift(DistributionCounts scores, MonitorPolicy? policy = null)
+    {
         policy ??= MonitorPolicy.Default;
-        var counts = new long[reference.Edges.Length + 1];
-        long present = 0;
-        foreach (var v in scores)
-            if (!double.IsNaN(v)) { counts[DriftStatistics.Bin(reference.Edges, v)]++; present++; }
-        if (present < policy.MinRows)
+        if (scores.Present < policy.MinRows)
             return [];
-        var psi = DriftStatistics.Psi(reference.Counts, counts);
-        var d = DriftStatistics.KsStatistic(reference.Sample, scores);
-        var p = DriftStatistics.KsPValue(d, reference.Sample.Length, present);
+        var psi = scores.Psi();
+        var (d, p) = scores.Ks();
         return
         [
             new CheckResult(CheckNames.PredictionPsi, null, psi, policy.PsiThreshold, psi < policy.PsiThreshold,
-                $"PSI {F(psi)} of predicted scores; mean {F(reference.Mean)} -> {F(scores.Where(s => !double.IsNaN(s)).Average())}"),
+                $"PSI {F(psi)} of predicted scores; mean {F(scores.Reference.Mean)} -> {F(scores.Mean)}"),
             new CheckResult(CheckNames.PredictionKs, null, d, policy.MinKsStatistic, !(p < policy.PValue && d >= policy.MinKsStatistic),
                 $"KS D {F(d)}, p {p.ToString("0.###e0", CultureInfo.InvariantCulture)} of predicted scores"),
         ];

@@ -53,70 +53,14 @@ public static class DriftStatistics
 
     /// <summary>
     /// Two-sample KS statistic D = sup |F_ref(x) − F_cur(x)| between a sorted reference sample and an unsorted current
-    /// sample, without sorting the current one: each current value is placed by binary search among the reference
-    /// values (O(m log n)), then D is read off the counts. Exact: within one gap between reference values F_ref is
-    /// constant, so the supremum is reached just at or just before a reference value. NaNs are skipped.
+    /// sample, without sorting the current one (see <see cref="KsCounts"/>). NaNs are skipped.
     /// </summary>
     public static double KsStatistic(double[] sortedReference, ReadOnlySpan<double> current)
     {
-        var n = sortedReference.Length;
-        if (n == 0) return double.NaN;
-        // below[j] = current values strictly between reference[j-1] and reference[j] (below[n]: above the last);
-        // equal[j] = current values equal to reference[j] (only the first of a run of equal reference values counts).
-        var below = new long[n + 1];
-        var equal = new long[n];
-        long m = 0;
-        // A bucket index over [min, max] narrows each binary search to the few reference values in x's bucket
-        // (2-4 steps instead of log2(10,000) ≈ 14 on spread-out data): the search is this check's whole cost.
-        double min = sortedReference[0], max = sortedReference[^1];
-        var buckets = Math.Min(4 * n, 1 << 16);
-        var scale = max > min ? buckets / (max - min) : 0;
-        var start = new int[buckets + 2];
-        for (int b = 0, i = 0; b <= buckets + 1; b++)
-        {
-            // start[b] = first reference index whose value falls in bucket b or later.
-            while (i < n && (int)Math.Min(buckets, (sortedReference[i] - min) * scale) < b) i++;
-            start[b] = i;
-        }
-        foreach (var x in current)
-        {
-            if (double.IsNaN(x)) continue;
-            m++;
-            int lo, hi;
-            if (x <= min) { lo = 0; hi = 0; }
-            else if (x > max) { lo = n; hi = n; }
-            else
-            {
-                var b = (int)Math.Min(buckets, (x - min) * scale);
-                // The bucket is monotone in the value, so the first value >= x lies in [start[b], start[b+1]].
-                lo = start[b];
-                hi = start[b + 1];
-            }
-            while (lo < hi)
-            {
-                var mid = (lo + hi) >>> 1;
-                if (sortedReference[mid] < x) lo = mid + 1; else hi = mid;
-            }
-            if (lo < n && sortedReference[lo] == x) equal[lo]++; else below[lo]++;
-        }
-        if (m == 0) return double.NaN;
-        double d = 0;
-        long curBelow = 0; // current values < reference[j]
-        var j = 0;
-        while (j < n)
-        {
-            var v = sortedReference[j];
-            curBelow += below[j];
-            // Just before v: F_ref = j/n, F_cur = curBelow/m.
-            d = Math.Max(d, Math.Abs((double)j / n - (double)curBelow / m));
-            var k = j;
-            while (k < n && sortedReference[k] == v) k++;
-            curBelow += equal[j];
-            // At v: F_ref = k/n, F_cur = (values <= v)/m. Reference ties between j and k hold no current values.
-            d = Math.Max(d, Math.Abs((double)k / n - (double)curBelow / m));
-            j = k;
-        }
-        return d;
+        if (sortedReference.Length == 0) return double.NaN;
+        var counts = new KsCounts(sortedReference);
+        counts.Add(current);
+        return counts.Statistic();
     }
 
     /// <summary>Two-sample KS statistic by merging two sorted samples (the textbook algorithm, ties advanced together).</summary>
@@ -246,5 +190,100 @@ public static class DriftStatistics
         for (var i = 1; i < Lanczos.Length; i++) x += Lanczos[i] / (a + i);
         var t = a + 7.5;
         return 0.5 * Math.Log(2 * Math.PI) + (a + 0.5) * Math.Log(t) - t + Math.Log(x);
+    }
+}
+
+/// <summary>
+/// The counts behind <see cref="DriftStatistics.KsStatistic"/>, fed in pieces: a window read chunk by chunk gets the
+/// same D as one pass over all its values, in memory of the reference sample's size. Each current value is placed by
+/// binary search among the reference values (O(m log n)), then D is read off the counts. Exact: within one gap
+/// between reference values F_ref is constant, so the supremum is reached just at or just before a reference value.
+/// </summary>
+public sealed class KsCounts
+{
+    private readonly double[] _reference;
+    private readonly long[] _below;
+    private readonly long[] _equal;
+    private readonly int[] _start;
+    private readonly double _min, _max, _scale;
+    private readonly int _buckets;
+
+    public KsCounts(double[] sortedReference)
+    {
+        _reference = sortedReference;
+        var n = sortedReference.Length;
+        // below[j] = current values strictly between reference[j-1] and reference[j] (below[n]: above the last);
+        // equal[j] = current values equal to reference[j] (only the first of a run of equal reference values counts).
+        _below = new long[n + 1];
+        _equal = new long[n];
+        if (n == 0) { _start = []; return; }
+        // A bucket index over [min, max] narrows each binary search to the few reference values in x's bucket
+        // (2-4 steps instead of log2(10,000) ≈ 14 on spread-out data): the search is this check's whole cost.
+        _min = sortedReference[0];
+        _max = sortedReference[^1];
+        _buckets = Math.Min(4 * n, 1 << 16);
+        _scale = _max > _min ? _buckets / (_max - _min) : 0;
+        _start = new int[_buckets + 2];
+        for (int b = 0, i = 0; b <= _buckets + 1; b++)
+        {
+            // start[b] = first reference index whose value falls in bucket b or later.
+            while (i < n && (int)Math.Min(_buckets, (sortedReference[i] - _min) * _scale) < b) i++;
+            _start[b] = i;
+        }
+    }
+
+    /// <summary>Current values counted so far (NaNs excluded).</summary>
+    public long Count { get; private set; }
+
+    public void Add(ReadOnlySpan<double> current)
+    {
+        var n = _reference.Length;
+        if (n == 0) return;
+        foreach (var x in current)
+        {
+            if (double.IsNaN(x)) continue;
+            Count++;
+            int lo, hi;
+            if (x <= _min) { lo = 0; hi = 0; }
+            else if (x > _max) { lo = n; hi = n; }
+            else
+            {
+                var b = (int)Math.Min(_buckets, (x - _min) * _scale);
+                // The bucket is monotone in the value, so the first value >= x lies in [start[b], start[b+1]].
+                lo = _start[b];
+                hi = _start[b + 1];
+            }
+            while (lo < hi)
+            {
+                var mid = (lo + hi) >>> 1;
+                if (_reference[mid] < x) lo = mid + 1; else hi = mid;
+            }
+            if (lo < n && _reference[lo] == x) _equal[lo]++; else _below[lo]++;
+        }
+    }
+
+    /// <summary>D over everything added; NaN when the reference or the current sample is empty.</summary>
+    public double Statistic()
+    {
+        var n = _reference.Length;
+        var m = Count;
+        if (n == 0 || m == 0) return double.NaN;
+        double d = 0;
+        long curBelow = 0; // current values < reference[j]
+        var j = 0;
+        while (j < n)
+        {
+            var v = _reference[j];
+            curBelow += _below[j];
+            // Just before v: F_ref = j/n, F_cur = curBelow/m.
+            d = Math.Max(d, Math.Abs((double)j / n - (double)curBelow / m));
+            var k = j;
+            while (k < n && _reference[k] == v) k++;
+            curBelow += _equal[j];
+            // At v: F_ref = k/n, F_cur = (values <= v)/m. Reference ties between j and k hold no current values.
+            d = Math.Max(d, Math.Abs((double)k / n - (double)curBelow / m));
+            j = k;
+        }
+        return d;
     }
 }

@@ -67,11 +67,17 @@ public static class MonitorWindow
         if (!fromLog)
             return data!;
         var log = store as IPredictionLogStore ?? throw new MlOpsException($"The store {store.Location} keeps no prediction log; give --data <csv>.");
-        // Kept beside the store's artifacts (for LiteDB, in the store's folder; for a server store, in its artifact
-        // directory's parent, shared like the artifacts): the window is also what an automatic retrain would read.
-        var directory = store.Artifacts is FileArtifactStore files && Path.GetDirectoryName(files.Root) is { } parent
-            ? Path.Combine(parent, "windows")
-            : Path.Combine(Path.GetTempPath(), "mlops-windows");
-        return LoggedWindow.Export(log, model, directory, since?.ToUniversalTime(), until?.ToUniversalTime());
+        return LoggedWindow.Export(log, model, Directory(store.Location), since?.ToUniversalTime(), until?.ToUniversalTime());
     }
+
+    /// <summary>
+    /// Where exported windows are kept: the window is also what an automatic retrain reads and what a reviewer opens.
+    /// Beside an embedded store's file. A server store's location is a URL, not a folder, and its artifact directory
+    /// is shared by the team, while a window is this client's working file: it goes to the working directory's .mlops
+    /// folder (created if needed), where the embedded store would be.
+    /// </summary>
+    public static string Directory(string storeLocation) =>
+        Uri.TryCreate(storeLocation, UriKind.Absolute, out var uri) && !uri.IsFile
+            ? Path.Combine(Path.GetFullPath(".mlops"), "windows")
+            : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(storeLocation)) ?? ".", "windows");
 }

@@ -42,44 +42,139 @@ public sealed class ModelMonitor : IDisposable
 
     public MonitorPolicy Policy { get; }
 
+    /// <summary>Check a window held in memory (a file's rows): every check, measured performance when it has the label.</summary>
     public MonitoringReport Check(Table window, string? windowId = null)
     {
         ArgumentNullException.ThrowIfNull(window);
-        var notes = new List<string>();
-        window = ApplyFilter(window, notes);
-        var checks = new List<CheckResult>(DataChecks.Run(Profile, window, Policy));
-        if (window.RowCount < Policy.MinRows)
-            notes.Add($"{window.RowCount} rows: drift is judged from {Policy.MinRows} rows on");
-
-        IReadOnlyList<Prediction>? predictions = null;
-        var missing = Profile.Numeric.Select(n => n.Column).Concat(Profile.Categorical.Select(c => c.Column)).Where(c => !window.HasColumn(c)).ToList();
-        if (missing.Count > 0)
-            notes.Add($"not scored: input columns {string.Join(", ", missing)} are missing");
-        else if (window.RowCount > 0)
-        {
-            predictions = _scorer.Value.Score(WindowColumns.ToScoringInput(window, _scorer.Value.Signature));
-            if (Profile.Predictions is { } reference)
-                checks.AddRange(DataChecks.PredictionDrift(reference, ReferenceProfile.PredictionScores(predictions), Policy));
-        }
-
-        var labelled = false;
-        if (predictions is not null)
-        {
-            var measured = MeasuredPerformance(window, notes);
-            labelled = measured is not null;
-            if (measured is not null)
-                checks.AddRange(measured);
-            else if (MlTaskNames.Parse(Version.Task) == MlTask.Binary)
-                checks.AddRange(EstimatedPerformance(Version, predictions, Policy, notes));
-        }
-        return new MonitoringReport
-        {
-            Model = Version.Model, Version = Version.Version, WindowId = windowId ?? window.Name, At = _clock.GetUtcNow(),
-            Rows = window.RowCount, Labelled = labelled, Checks = checks, Notes = notes,
-        };
+        var pass = new WindowPass(this, window.ColumnNames, int.MaxValue);
+        var filtered = pass.Add(window);
+        return pass.Report(windowId ?? window.Name, notes => MeasuredPerformance(filtered, notes));
     }
 
-    private Table ApplyFilter(Table window, List<string> notes)
+    /// <summary>
+    /// Check a window given in pieces (e.g. <see cref="TableLoader.LoadCsvChunks"/>): each piece is filtered, counted and
+    /// scored, then dropped, so memory holds one piece (<see cref="PieceRows"/> rows) and the counts, not the window.
+    /// Every drift, schema and prediction check and the CBPE estimate come out as for the whole window at once (they
+    /// are sums over rows). Measured performance is not: AUC and log-loss need every labelled row together, and a window
+    /// from the prediction log, the reason for this path, has no labels anyway.
+    /// </summary>
+    public MonitoringReport Check(IEnumerable<Table> pieces, string windowId)
+    {
+        ArgumentNullException.ThrowIfNull(pieces);
+        WindowPass? pass = null;
+        var labelled = false;
+        foreach (var piece in pieces)
+        {
+            pass ??= new WindowPass(this, piece.ColumnNames, MaxUnseenCategories);
+            labelled |= HasLabel(piece);
+            pass.Add(piece);
+        }
+        if (pass is null)
+            throw new MlOpsException($"The window '{windowId}' has no rows to check.");
+        return pass.Report(windowId, notes =>
+        {
+            if (labelled)
+                notes.Add("performance not measured: a window checked in pieces has its metrics estimated; give it as --data <csv> to measure them on its labels");
+            return null;
+        });
+    }
+
+    /// <summary>Rows per piece when a window is checked in pieces: about 10-30 MB of text and scoring input at a time.</summary>
+    public const int PieceRows = 32_768;
+
+    /// <summary>Unseen categories named per column when a window is checked in pieces (rows of further ones are still counted).</summary>
+    public const int MaxUnseenCategories = 100_000;
+
+    /// <summary>One window's checks in the making: data counts, predicted-score counts, the CBPE sums and the filter's notes.</summary>
+    private sealed class WindowPass(ModelMonitor monitor, IEnumerable<string> columns, int maxUnseenCategories)
+    {
+        private readonly WindowCounts _data = new(monitor.Profile, columns, maxUnseenCategories);
+        private readonly DistributionCounts? _scores = monitor.Profile.Predictions is { } reference ? new DistributionCounts(reference) : null;
+        private readonly ConfusionEstimate _estimate = new();
+        private readonly FilterCounts _filter = new();
+
+        public Table Add(Table piece)
+        {
+            var filtered = monitor.ApplyFilter(piece, _filter);
+            _data.Add(filtered);
+            if (filtered.RowCount > 0 && monitor.MissingInputs(filtered).Count == 0)
+            {
+                var predictions = monitor._scorer.Value.Score(WindowColumns.ToScoringInput(filtered, monitor._scorer.Value.Signature));
+                _scores?.Add(ReferenceProfile.PredictionScores(predictions));
+                _estimate.Add(predictions);
+            }
+            return filtered;
+        }
+
+        /// <param name="measure">Performance on the window's labels (adding notes), or null when it has none.</param>
+        public MonitoringReport Report(string windowId, Func<List<string>, IReadOnlyList<CheckResult>?> measure)
+        {
+            var policy = monitor.Policy;
+            var notes = _filter.Notes(monitor._featurizer.Filter);
+            var checks = new List<CheckResult>(_data.Results(policy));
+            var rows = _data.Rows;
+            if (rows < policy.MinRows)
+                notes.Add($"{rows} rows: drift is judged from {policy.MinRows} rows on");
+
+            var scored = false;
+            var missing = monitor.MissingInputs(columns);
+            if (missing.Count > 0)
+                notes.Add($"not scored: input columns {string.Join(", ", missing)} are missing");
+            else if (rows > 0)
+            {
+                scored = true;
+                if (_scores is not null)
+                    checks.AddRange(DataChecks.PredictionDrift(_scores, policy));
+            }
+
+            var labelled = false;
+            if (scored)
+            {
+                var measured = measure(notes);
+                labelled = measured is not null;
+                if (measured is not null)
+                    checks.AddRange(measured);
+                else if (MlTaskNames.Parse(monitor.Version.Task) == MlTask.Binary)
+                    checks.AddRange(EstimatedPerformance(monitor.Version, _estimate, policy, notes));
+            }
+            return new MonitoringReport
+            {
+                Model = monitor.Version.Model, Version = monitor.Version.Version, WindowId = windowId, At = monitor._clock.GetUtcNow(),
+                Rows = (int)Math.Min(int.MaxValue, rows), Labelled = labelled, Checks = checks, Notes = notes,
+            };
+        }
+    }
+
+    /// <summary>Whether the window holds the label: its column, or every column its expression reads.</summary>
+    private bool HasLabel(Table window) =>
+        window.HasColumn(_featurizer.Label) || RowExpression.ReferencedNames(_featurizer.Label, "label").All(window.HasColumn);
+
+    private List<string> MissingInputs(Table window) => MissingInputs(window.ColumnNames);
+
+    private List<string> MissingInputs(IEnumerable<string> columns)
+    {
+        var present = columns.ToHashSet(StringComparer.Ordinal);
+        return Profile.Numeric.Select(n => n.Column).Concat(Profile.Categorical.Select(c => c.Column)).Where(c => !present.Contains(c)).ToList();
+    }
+
+    /// <summary>What the model's filter did to the pieces of one window, for the report's notes.</summary>
+    private sealed class FilterCounts
+    {
+        public long Seen, Kept;
+        public string? Problem;
+
+        public List<string> Notes(string? filter)
+        {
+            var notes = new List<string>();
+            if (Problem is not null)
+                notes.Add($"the model's filter '{filter}' was not applied: {Problem}");
+            if (Kept < Seen)
+                notes.Add($"the model's filter '{filter}' kept {Kept} of {Seen} rows");
+            return notes;
+        }
+    }
+
+    private Table ApplyFilter(Table window, FilterCounts counts)
     {
         if (_featurizer.Filter is not { } filter)
             return window;
@@ -87,7 +182,7 @@ public sealed class ModelMonitor : IDisposable
         var derived = _featurizer.Derive.Select(d => d.Key).ToHashSet(StringComparer.Ordinal);
         if (names.Any(n => !derived.Contains(n) && !window.HasColumn(n)))
         {
-            notes.Add($"the model's filter '{filter}' was not applied: the window lacks its columns");
+            counts.Problem ??= "the window lacks its columns";
             return window;
         }
         try
@@ -95,13 +190,13 @@ public sealed class ModelMonitor : IDisposable
             var reader = new ColumnReader(window);
             _featurizer.AddDerivedColumns(reader);
             var rows = Featurizer.Filter(reader, filter);
-            if (rows.Count < window.RowCount)
-                notes.Add($"the model's filter '{filter}' kept {rows.Count} of {window.RowCount} rows");
+            counts.Seen += window.RowCount;
+            counts.Kept += rows.Count;
             return rows.Count == window.RowCount ? window : WindowColumns.Rows(window, rows);
         }
         catch (MlOpsException e)
         {
-            notes.Add($"the model's filter '{filter}' was not applied: {e.Message}");
+            counts.Problem ??= e.Message;
             return window;
         }
     }
@@ -109,10 +204,9 @@ public sealed class ModelMonitor : IDisposable
     /// <summary>The window's metrics vs registration and the policy's thresholds; null when the window has no label.</summary>
     private IReadOnlyList<CheckResult>? MeasuredPerformance(Table window, List<string> notes)
     {
-        var label = _featurizer.Label;
-        var needed = window.HasColumn(label) ? [] : RowExpression.ReferencedNames(label, "label");
-        if (!window.HasColumn(label) && needed.Any(n => !window.HasColumn(n)))
+        if (!HasLabel(window))
             return null;
+        var label = _featurizer.Label;
         var task = MlTaskNames.Parse(Version.Task);
         Evaluation evaluation;
         try
@@ -172,37 +266,63 @@ public sealed class ModelMonitor : IDisposable
     /// </summary>
     public static IReadOnlyDictionary<string, double> EstimateBinary(IReadOnlyList<Prediction> predictions)
     {
-        double tp = 0, fp = 0, tn = 0, fn = 0;
-        var n = 0;
-        foreach (var prediction in predictions)
-        {
-            if (prediction.Probability is not { } p || double.IsNaN(p)) continue;
-            var positive = prediction.Label is bool b ? b : p > 0.5;
-            if (positive) { tp += p; fp += 1 - p; } else { fn += p; tn += 1 - p; }
-            n++;
-        }
-        static double Ratio(double a, double b) => b == 0 ? double.NaN : a / b;
-        return new Dictionary<string, double>
-        {
-            ["accuracy"] = Ratio(tp + tn, n),
-            ["precision"] = Ratio(tp, tp + fp),
-            ["recall"] = Ratio(tp, tp + fn),
-            ["f1"] = Ratio(2 * tp, 2 * tp + fp + fn),
-        };
+        var estimate = new ConfusionEstimate();
+        estimate.Add(predictions);
+        return estimate.Metrics();
     }
 
-    private static IReadOnlyList<CheckResult> EstimatedPerformance(ModelVersion version, IReadOnlyList<Prediction> predictions, MonitorPolicy policy, List<string> notes)
+    /// <summary>The sums behind <see cref="EstimateBinary"/>, fed in pieces.</summary>
+    private sealed class ConfusionEstimate
     {
-        if (predictions.All(p => p.Probability is null))
+        private double _tp, _fp, _tn, _fn;
+        private long _estimated;
+
+        /// <summary>Predictions added (with or without a probability).</summary>
+        public long Rows { get; private set; }
+
+        /// <summary>Whether any prediction had a probability (calibrated models give one for every row).</summary>
+        public bool Calibrated { get; private set; }
+
+        public void Add(IReadOnlyList<Prediction> predictions)
+        {
+            Rows += predictions.Count;
+            foreach (var prediction in predictions)
+            {
+                if (prediction.Probability is null) continue;
+                Calibrated = true;
+                var p = prediction.Probability.Value;
+                if (double.IsNaN(p)) continue;
+                var positive = prediction.Label is bool b ? b : p > 0.5;
+                if (positive) { _tp += p; _fp += 1 - p; } else { _fn += p; _tn += 1 - p; }
+                _estimated++;
+            }
+        }
+
+        public IReadOnlyDictionary<string, double> Metrics()
+        {
+            static double Ratio(double a, double b) => b == 0 ? double.NaN : a / b;
+            return new Dictionary<string, double>
+            {
+                ["accuracy"] = Ratio(_tp + _tn, _estimated),
+                ["precision"] = Ratio(_tp, _tp + _fp),
+                ["recall"] = Ratio(_tp, _tp + _fn),
+                ["f1"] = Ratio(2 * _tp, 2 * _tp + _fp + _fn),
+            };
+        }
+    }
+
+    private static IReadOnlyList<CheckResult> EstimatedPerformance(ModelVersion version, ConfusionEstimate estimated, MonitorPolicy policy, List<string> notes)
+    {
+        if (!estimated.Calibrated)
         {
             notes.Add("performance not estimated: the model gives no calibrated probabilities");
             return [];
         }
-        var estimate = EstimateBinary(predictions);
+        var estimate = estimated.Metrics();
         // CBPE estimates confusion-matrix metrics; auc and log_loss need labels.
         var metrics = ComparedMetrics(MlTask.Binary, policy).Where(estimate.ContainsKey).DefaultIfEmpty("accuracy").Distinct();
         return metrics.Select(m => AgainstRegistration($"{CheckNames.Estimated}.{m}", m, estimate[m], version, policy,
-            $"estimated from calibrated probabilities of {predictions.Count} unlabelled rows")).ToList();
+            $"estimated from calibrated probabilities of {estimated.Rows} unlabelled rows")).ToList();
     }
 
     internal static FittedFeaturizer ReadFeaturizer(ModelVersion version, IArtifactStore artifacts)

@@ -24,6 +24,12 @@ public sealed record MonitorRequest
 
     /// <summary>The window's id in the time view (default: the file name without extension).</summary>
     public string? WindowId { get; init; }
+
+    /// <summary>
+    /// Check the window in pieces (<see cref="ModelMonitor.Check(IEnumerable{Table}, string)"/>): memory holds one piece,
+    /// not the window. For windows from the prediction log, which can be millions of rows and carry no labels.
+    /// </summary>
+    public bool Streamed { get; init; }
 }
 
 /// <summary>One pass of the loop: the checked version, the report, the decision (if any) and what came of it.</summary>
@@ -47,10 +53,11 @@ public static class MonitorLoop
         var version = Resolve(registry, request);
         // The model's gate thresholds are also the absolute bar its window metrics must meet.
         var policy = MonitorPolicy.Default with { Thresholds = registry.GateFile.For(version.Model).Thresholds };
-        var window = TableLoader.Load(request.Data);
+        var window = request.Streamed ? null : TableLoader.Load(request.Data);
+        var windowId = request.WindowId ?? Path.GetFileNameWithoutExtension(request.Data);
         MonitoringReport report;
         using (var monitor = new ModelMonitor(version, ReferenceProfiles.GetOrBuild(version, runs), runs.Artifacts, policy))
-            report = monitor.Check(window, request.WindowId ?? Path.GetFileNameWithoutExtension(request.Data));
+            report = window is not null ? monitor.Check(window, windowId) : monitor.Check(TableLoader.LoadCsvChunks(request.Data, ModelMonitor.PieceRows), windowId);
         journal.Checked(report);
         var decision = DecisionRules.Decide(report, policy);
         DecisionOutcome? outcome = null;

@@ -35,8 +35,9 @@ public sealed record Deployment
 
     /// <summary>
     /// Running as far as this machine can tell: not stopped, and, when started here, its process is still alive
-    /// (a server killed with SIGKILL never writes its stop).
+    /// (a server killed with SIGKILL never writes its stop). Asked when read, so never stored with the record.
     /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool IsRunning
     {
         get

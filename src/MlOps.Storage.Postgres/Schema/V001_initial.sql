@@ -108,25 +108,30 @@ CREATE TABLE deployments (
 );
 CREATE INDEX deployments_model ON deployments (model, started_ticks);
 
--- The prediction log: the volume table (millions of rows per week), filled with COPY in batches.
+-- The prediction log: the volume table (millions of rows per week), filled with binary COPY in batches.
+-- inputs is json, not jsonb: json keeps the text as written, so the columns keep the order they were sent in
+-- and numbers their exact digits (jsonb sorts keys and has no -0). A non-finite double is {"$double": "NaN"}.
 CREATE TABLE predictions (
     id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     model       text    NOT NULL,
     version     integer NOT NULL,
     ticks       bigint  NOT NULL,
     source      text    NOT NULL,
-    inputs      jsonb   NOT NULL,
+    inputs      json    NOT NULL,
     label       text    NOT NULL,
     score       double precision,
     probability double precision
 );
-CREATE INDEX predictions_window ON predictions (model, source, ticks);
+-- A window is read per model and source in time order, ties in append order: this index is that order.
+CREATE INDEX predictions_window ON predictions (model, source, ticks, id);
 
 -- Monitoring ---------------------------------------------------------------------------------------------------
+-- Monitoring and catalog records are json (kept as written, like the embedded store's JSON strings): a profile's
+-- category counts and a record's facts keep their order, and every number its exact digits.
 CREATE TABLE monitor_profiles (
     model   text    NOT NULL,
     version integer NOT NULL,
-    doc     jsonb   NOT NULL,
+    doc     json    NOT NULL,
     PRIMARY KEY (model, version)
 );
 
@@ -135,24 +140,25 @@ CREATE TABLE monitor_checks (
     version   integer NOT NULL,
     window_id text    NOT NULL,
     at_ticks  bigint  NOT NULL,
-    doc       jsonb   NOT NULL,
+    doc       json    NOT NULL,
     PRIMARY KEY (model, version, window_id)
 );
 
--- Append-only: no code path updates or deletes a decision or a catalog record.
+-- Append-only: no code path updates or deletes a decision or a catalog record. seq is the append order.
 CREATE TABLE monitor_decisions (
+    seq      bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
     id       text PRIMARY KEY,
     model    text   NOT NULL,
     at_ticks bigint NOT NULL,
-    doc      jsonb  NOT NULL
+    doc      json   NOT NULL
 );
-CREATE INDEX monitor_decisions_model ON monitor_decisions (model, at_ticks);
+CREATE INDEX monitor_decisions_model ON monitor_decisions (model, at_ticks, seq);
 
 CREATE TABLE catalog_records (
     seq   bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
     id    text PRIMARY KEY,
     model text NOT NULL,
-    doc   jsonb NOT NULL
+    doc   json NOT NULL
 );
 CREATE INDEX catalog_records_model ON catalog_records (model, seq);
 

@@ -32,6 +32,38 @@ public sealed class TableLoaderTests
     }
 
     [Fact]
+    public void A_file_read_in_pieces_gives_the_cells_of_the_whole_file_in_order()
+    {
+        var path = RepoPaths.Rankings("cwurData.csv");
+        var whole = TableLoader.LoadCsv(path);
+
+        var pieces = TableLoader.LoadCsvChunks(path, 1000).ToList();
+
+        Assert.Equal([1000, 1000, 200], pieces.Select(p => p.RowCount));
+        Assert.All(pieces, p => Assert.Equal(whole.ColumnNames, p.ColumnNames));
+        foreach (var column in whole.Columns)
+            Assert.Equal(column.Text!, pieces.SelectMany(p => p[column.Name].Text!));
+        // The repaired quote on line 1011 lands in the second piece as in the whole file.
+        Assert.Equal("University of Eastern Piedmont \"Amedeo Avogadro\"", pieces[1]["institution"].Text![9]);
+    }
+
+    [Fact]
+    public void Pieces_skip_blank_lines_and_fail_as_a_whole_read_fails()
+    {
+        using var dir = new TempDir();
+        var pieces = TableLoader.LoadCsvChunks(dir.Write("blank.csv", "a,b\n1,2\n\n3,4\n5,6\n\n"), 2).ToList();
+        Assert.Equal(["1", "3", "5"], pieces.SelectMany(p => p["a"].Text!));
+        Assert.Equal([2, 1], pieces.Select(p => p.RowCount));
+
+        // The file is checked when the pieces are asked for; its rows as they are read.
+        Assert.Contains("does not exist", Assert.Throws<MlOpsException>(() => TableLoader.LoadCsvChunks(Path.Combine(dir.Path, "none.csv"), 10)).Message);
+        var headerOnly = TableLoader.LoadCsvChunks(dir.Write("header.csv", "a,b\n"), 10);
+        Assert.Contains("no data rows", Assert.Throws<MlOpsException>(() => headerOnly.ToList()).Message);
+        var ragged = TableLoader.LoadCsvChunks(dir.Write("ragged.csv", "a,b\n1,2\n3,4\n5\n"), 2);
+        Assert.Contains("line 4", Assert.Throws<MlOpsException>(() => ragged.ToList()).Message);
+    }
+
+    [Fact]
     public void TimesData_loads_2603_rows_whose_messy_cells_parse_as_numbers()
     {
         var table = TableLoader.Load(RepoPaths.Rankings("timesData.csv"));

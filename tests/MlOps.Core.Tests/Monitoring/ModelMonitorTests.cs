@@ -1,7 +1,9 @@
 using System.Globalization;
+using MlOps.Core.Tests.Data;
 using MlOps.Data;
 using MlOps.Monitoring;
 using MlOps.Serving;
+using MlOps.Tests.Shared;
 using Xunit.Abstractions;
 
 namespace MlOps.Tests.Monitoring;
@@ -127,6 +129,57 @@ public sealed class ModelMonitorTests(RankingsModel rankings, ITestOutputHelper 
         output.WriteLine($"estimated accuracy {estimated.Value:0.####}, real {real:0.####}");
         Assert.InRange(estimated.Value, real - 0.05, real + 0.05);
         Assert.True(estimated.Passed);
+    }
+
+    /// <summary>A report's content but for the time it was made.</summary>
+    private static string Content(MonitoringReport report) => MonitoringJson.Write(report with { At = default });
+
+    /// <summary>Every year of cwurData as a CSV window: shifted publications, an unseen country, missing citations.</summary>
+    private static string Window(TempDir dir, string name, params string[] drop) =>
+        RankingsWindows.Write(RepoPaths.Rankings("cwurData.csv"), Path.Combine(dir.Path, name + ".csv"), ["2012", "2013", "2014", "2015"],
+            (column, row, cell) => column == "publications" ? Scaled(cell, 1.5) : column == "country" && row % 50 == 0 ? "Atlantis" : column == "citations" && row % 7 == 0 ? null : cell,
+            drop);
+
+    [Fact]
+    public void A_window_checked_in_pieces_gets_the_report_of_the_whole_window()
+    {
+        using var monitor = MonitorAgainst2014();
+        using var dir = new TempDir();
+        // What the prediction log holds: inputs, no label (so the model's filter on world_rank cannot apply either).
+        var path = Window(dir, "served", "world_rank", "score");
+
+        var whole = Print(monitor.Check(TableLoader.Load(path), "served"));
+        var pieces = monitor.Check(TableLoader.LoadCsvChunks(path, 128), "served");
+
+        Assert.Equal(Content(whole), Content(pieces));
+        Assert.Equal(2200, pieces.Rows);
+        Assert.Contains((CheckNames.Psi, "publications"), pieces.Failed.Select(c => (c.Name, c.Feature)));
+        Assert.Contains((CheckNames.NewCategory, "country"), pieces.Failed.Select(c => (c.Name, c.Feature)));
+        Assert.Contains(pieces.Checks, c => c.Name == CheckNames.PredictionPsi);
+        Assert.Contains(pieces.Checks, c => c.Name == "estimated.accuracy");
+        Assert.Contains(pieces.Notes, n => n.Contains("was not applied"));
+    }
+
+    [Fact]
+    public void A_labelled_window_in_pieces_is_filtered_alike_and_says_its_performance_is_estimated()
+    {
+        using var monitor = MonitorAgainst2014();
+        using var dir = new TempDir();
+        var path = Window(dir, "labelled");
+
+        var whole = monitor.Check(TableLoader.Load(path), "labelled");
+        var pieces = Print(monitor.Check(TableLoader.LoadCsvChunks(path, 300), "labelled"));
+
+        // The filter (world_rank <= 100) kept the same rows, piece by piece.
+        Assert.Equal(400, pieces.Rows);
+        Assert.Contains("kept 400 of 2200 rows", pieces.Notes[0]);
+        Assert.Equal(whole.Notes[0], pieces.Notes[0]);
+        string Data(MonitoringReport r) => MonitoringJson.Write(r.Checks.Where(c => !CheckNames.IsPerformance(c.Name)).ToList());
+        Assert.Equal(Data(whole), Data(pieces));
+        Assert.True(whole.Labelled);
+        Assert.False(pieces.Labelled);
+        Assert.Contains(pieces.Notes, n => n.StartsWith("performance not measured: a window checked in pieces", StringComparison.Ordinal));
+        Assert.Contains(pieces.Checks, c => c.Name == "estimated.accuracy");
     }
 
     [Fact]
