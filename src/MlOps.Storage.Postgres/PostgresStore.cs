@@ -234,11 +234,11 @@ public sealed partial class PostgresStore : IMlOpsStore
         }
     }
 
-    private ResiliencePipeline BuildRetry(RetryPolicy policy) => new ResiliencePipelineBuilder()
+    private static ResiliencePipeline BuildRetry(RetryPolicy policy) => policy.Attempts <= 1 ? ResiliencePipeline.Empty : new ResiliencePipelineBuilder()
         .AddRetry(new RetryStrategyOptions
         {
             ShouldHandle = new PredicateBuilder().Handle<NpgsqlException>(e => e.IsTransient).Handle<TimeoutException>(),
-            MaxRetryAttempts = Math.Max(0, policy.Attempts - 1),
+            MaxRetryAttempts = policy.Attempts - 1,
             Delay = policy.FirstDelay,
             BackoffType = DelayBackoffType.Exponential,
             UseJitter = true,

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using MlOps.Storage.Postgres;
+using MlOps.Tracking;
 
 namespace MlOps.Tests.Storage;
 
@@ -83,6 +84,23 @@ public sealed class PostgresSchemaTests : IDisposable
         Assert.DoesNotContain("secret", error.Message);
         // Three attempts with two backoff delays (100 ms, then about 200 ms, jittered) took measurable time.
         Assert.True(clock.Elapsed > TimeSpan.FromMilliseconds(100), $"retries took {clock.Elapsed.TotalMilliseconds:F0} ms");
+    }
+
+    [Fact]
+    public void Connections_dropped_by_the_server_are_retried_on_fresh_ones_without_the_caller_noticing()
+    {
+        using var store = PostgresStore.Open(Url);
+        store.SaveRun(new Run { Id = "before", Experiment = "e", StartedAt = DateTimeOffset.UnixEpoch });
+
+        // What a server restart or a failover does to a client: every pooled connection dies under it. (With one
+        // attempt, i.e. no retry, the next write fails with 57P01: checked when this test was written.)
+        var killed = Convert.ToInt64(_database.Scalar(
+            $"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '{_database.Name}' AND pid <> pg_backend_pid()"));
+        Assert.True(killed > 0, "the store held no pooled connection to drop");
+
+        store.SaveRun(new Run { Id = "after", Experiment = "e", StartedAt = DateTimeOffset.UnixEpoch });
+        Assert.Equal(["after", "before"], store.QueryRuns(new RunQuery()).Select(r => r.Id).Order());
+        Assert.Equal(2, Assert.Single(store.ListExperiments()).Runs);
     }
 
     [Theory]
