@@ -83,7 +83,7 @@ public sealed class ModelScorer : IDisposable
                 o => new Prediction(o.Score, o.Score)),
             _ => MulticlassPool(ml, model, width, options.MaxEngines, out classes),
         };
-        var forest = options.CompileTrees ? CompiledForest.TryCompile(model, task, width, (features, rows) => pool.Predict(features, 0, rows)) : null;
+        var forest = options.CompileTrees ? CompiledForest.TryCompile(model, task, width, (features, rows) => pool.Predict(features, 0, rows), options.TreeTables) : null;
         return new ModelScorer(version, task, featurizer, pool, options, classes) { _forest = forest };
     }
 
