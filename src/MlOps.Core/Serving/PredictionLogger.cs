@@ -35,21 +35,26 @@ public sealed record PredictionLoggerOptions
 }
 
 /// <summary>
-/// The prediction log's writer: <see cref="Log"/> samples rows, turns them into <see cref="LoggedPrediction"/>s and
-/// puts them on a bounded queue without blocking or doing I/O (a full queue drops the record and counts it in
-/// <see cref="Dropped"/>). One background task writes batches through <see cref="IPredictionLogStore.AppendPredictions"/>,
-/// retrying failed writes. <see cref="FlushAsync"/> and <see cref="DisposeAsync"/> write everything queued, so an
-/// orderly shutdown loses nothing. Counters: Logged (sampled and queued or dropped) = Written + Dropped + Failed + still queued.
-/// The logger keeps the row arrays it is given until they are written: callers must not change them after <see cref="Log"/>.
+/// The prediction log's writer: <see cref="Log"/> samples rows and queues the request (one entry for all its rows)
+/// without blocking or doing I/O; the queue holds at most <see cref="PredictionLoggerOptions.Capacity"/> records and
+/// the rows beyond are dropped and counted in <see cref="Dropped"/>. One background task turns entries into
+/// <see cref="LoggedPrediction"/>s (so the request path pays for neither the records nor the input's cells) and
+/// writes batches through <see cref="IPredictionLogStore.AppendPredictions"/>, retrying failed writes.
+/// <see cref="FlushAsync"/> and <see cref="DisposeAsync"/> write everything queued, so an orderly shutdown loses
+/// nothing. Counters: Logged (sampled and queued or dropped) = Written + Dropped + Failed + still queued.
+/// The logger keeps the inputs and predictions it is given until they are written: callers must not change them after <see cref="Log"/>.
 /// </summary>
 public sealed class PredictionLogger : IPredictionSink, IAsyncDisposable
 {
     private readonly IPredictionLogStore _store;
     private readonly PredictionLoggerOptions _options;
-    private readonly Channel<LoggedPrediction> _queue;
+    private readonly Channel<Entry> _queue;
     private readonly Random? _seeded;
     private readonly Task _writer;
-    private long _logged, _written, _dropped, _failed, _queued;
+    private long _logged, _written, _dropped, _failed, _queued, _pending;
+
+    /// <summary>One request's sampled rows: <see cref="Rows"/> their numbers (null: rows 0.. in order), the first <see cref="Count"/> of them kept.</summary>
+    private sealed record Entry(ModelVersion Version, string Source, DateTime Timestamp, ScoringInput Input, IReadOnlyList<Prediction> Predictions, int[]? Rows, int Count);
 
     public PredictionLogger(IPredictionLogStore store, PredictionLoggerOptions? options = null)
     {
@@ -60,12 +65,8 @@ public sealed class PredictionLogger : IPredictionSink, IAsyncDisposable
         if (_options.Capacity < 1 || _options.BatchSize < 1)
             throw new MlOpsException("The prediction log's capacity and batch size must be at least 1.");
         _seeded = _options.Seed is { } seed ? new Random(seed) : null;
-        // Wait mode, but only TryWrite is ever called: it returns false when full, so a drop is seen and counted
-        // (DropWrite mode would report success for a record it threw away).
-        _queue = Channel.CreateBounded<LoggedPrediction>(new BoundedChannelOptions(_options.Capacity)
-        {
-            FullMode = BoundedChannelFullMode.Wait, SingleReader = true, SingleWriter = false,
-        });
+        // Unbounded as a channel: _pending bounds it in records, which a channel of entries cannot count.
+        _queue = Channel.CreateUnbounded<Entry>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
         _writer = Task.Run(WriteLoop);
     }
 
@@ -87,21 +88,43 @@ public sealed class PredictionLogger : IPredictionSink, IAsyncDisposable
         if (rate <= 0 || predictions.Count == 0)
             return;
         var timestamp = _options.Clock.GetUtcNow().UtcDateTime;
-        Dictionary<string, int>? index = null;
         var rows = Math.Min(predictions.Count, input.Rows.Count);
-        for (var r = 0; r < rows; r++)
+        int[]? sampled = null;
+        if (rate < 1)
         {
-            if (rate < 1 && Draw() >= rate)
-                continue;
-            index ??= Index(input.Columns);
-            var p = predictions[r];
-            var record = new LoggedPrediction(version.Model, version.Version, timestamp, source, new RowInputs(input.Columns, index, input.Rows[r]),
-                LabelText(p.Label), p.Score, p.Probability);
-            Interlocked.Increment(ref _logged);
-            if (_queue.Writer.TryWrite(record))
-                Interlocked.Increment(ref _queued);
-            else
-                Interlocked.Increment(ref _dropped);
+            var kept = new List<int>();
+            for (var r = 0; r < rows; r++)
+                if (Draw() < rate)
+                    kept.Add(r);
+            (sampled, rows) = (kept.ToArray(), kept.Count);
+        }
+        if (rows == 0)
+            return;
+        Interlocked.Add(ref _logged, rows);
+        var admitted = Reserve(rows);
+        if (admitted > 0 && !_queue.Writer.TryWrite(new Entry(version, source, timestamp, input, predictions, sampled, admitted)))
+        {
+            Interlocked.Add(ref _pending, -admitted); // disposed: nothing takes records any more
+            admitted = 0;
+        }
+        Interlocked.Add(ref _queued, admitted);
+        if (admitted < rows)
+            Interlocked.Add(ref _dropped, rows - admitted);
+    }
+
+    /// <summary>Room in the queue for up to <paramref name="rows"/> records: how many were taken.</summary>
+    private int Reserve(int rows)
+    {
+        var pending = Volatile.Read(ref _pending);
+        while (true)
+        {
+            var room = Math.Min(rows, _options.Capacity - pending);
+            if (room <= 0)
+                return 0;
+            var seen = Interlocked.CompareExchange(ref _pending, pending + room, pending);
+            if (seen == pending)
+                return (int)room;
+            pending = seen;
         }
     }
 
@@ -146,15 +169,29 @@ public sealed class PredictionLogger : IPredictionSink, IAsyncDisposable
     private async Task WriteLoop()
     {
         var reader = _queue.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        Entry? entry = null; // the entry being taken, possibly over several batches
+        var taken = 0;
+        // Requests of one client send the same column list: its name index is made once.
+        (IReadOnlyList<string>? Columns, Dictionary<string, int>? Index) names = (null, null);
+        while (entry is not null || await reader.WaitToReadAsync().ConfigureAwait(false))
         {
             var batch = new List<LoggedPrediction>(Math.Min(_options.BatchSize, 1024));
             var deadline = DateTime.UtcNow + _options.FlushInterval;
             while (batch.Count < _options.BatchSize)
             {
-                if (reader.TryRead(out var record))
+                if (entry is null && reader.TryRead(out entry))
+                    taken = 0;
+                if (entry is not null)
                 {
-                    batch.Add(record);
+                    if (!ReferenceEquals(names.Columns, entry.Input.Columns))
+                        names = (entry.Input.Columns, Index(entry.Input.Columns));
+                    var take = Math.Min(entry.Count - taken, _options.BatchSize - batch.Count);
+                    for (var i = taken; i < taken + take; i++)
+                        batch.Add(Record(entry, entry.Rows?[i] ?? i, names.Index!));
+                    Interlocked.Add(ref _pending, -take);
+                    taken += take;
+                    if (taken == entry.Count)
+                        entry = null;
                     continue;
                 }
                 var remaining = deadline - DateTime.UtcNow;
@@ -175,6 +212,13 @@ public sealed class PredictionLogger : IPredictionSink, IAsyncDisposable
             if (batch.Count > 0)
                 await Write(batch).ConfigureAwait(false);
         }
+    }
+
+    private static LoggedPrediction Record(Entry entry, int row, Dictionary<string, int> index)
+    {
+        var p = entry.Predictions[row];
+        return new LoggedPrediction(entry.Version.Model, entry.Version.Version, entry.Timestamp, entry.Source,
+            new RowInputs(entry.Input.Columns, index, entry.Input.Rows[row]), LabelText(p.Label), p.Score, p.Probability);
     }
 
     private async Task Write(List<LoggedPrediction> batch)
