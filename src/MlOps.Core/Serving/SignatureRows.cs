@@ -114,8 +114,12 @@ internal sealed class SignatureRows
     /// </summary>
     public ScoringInput ToScoringInput(IReadOnlyList<string> columns, int[] positions) => new(columns, new BoxedRows(this, positions, Count));
 
-    private sealed class BoxedRows(SignatureRows rows, int[] positions, int count) : IReadOnlyList<object?[]>
+    private sealed class BoxedRows(SignatureRows rows, int[] positions, int count) : IReadOnlyList<object?[]>, ITypedRows
     {
+        public double[]? Numbers(int column) => rows._numbers[positions[column]];
+
+        public string?[]? Texts(int column) => rows._texts[positions[column]];
+
         private object?[][]? _built;
 
         public int Count => count;
