@@ -53,6 +53,19 @@ public sealed partial class LiteDbRunStore : IPredictionRequestStore
 
     private static readonly int[] FirstRow = [0];
 
+    // A batch's records per group, reused from batch to batch (writes are serialized under the store's lock): a
+    // list of 10,000 records is over the large object heap's threshold, and one per batch meant a full collection
+    // every few batches.
+    private readonly List<List<(long Ticks, long Sequence, LoggedRequest Request, int Row)>> _records = [];
+
+    private List<(long Ticks, long Sequence, LoggedRequest Request, int Row)> Records(int group)
+    {
+        while (_records.Count <= group)
+            _records.Add([]);
+        _records[group].Clear();
+        return _records[group];
+    }
+
     public void AppendRequests(IReadOnlyList<LoggedRequest> batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
@@ -77,7 +90,7 @@ public sealed partial class LiteDbRunStore : IPredictionRequestStore
                 {
                     var group = (request.Model + "/" + request.Version.ToString(CultureInfo.InvariantCulture), request.Source, ColumnSetId(db, request.Input.Columns, added));
                     if (!groups.TryGetValue(group, out current!))
-                        groups[group] = current = new(groups.Count == 0 ? rows : 16); // mostly one group
+                        groups[group] = current = Records(groups.Count);
                 }
                 var ticks = ToUtc(request.Timestamp).Ticks;
                 foreach (var row in request.Rows)
@@ -113,6 +126,8 @@ public sealed partial class LiteDbRunStore : IPredictionRequestStore
             counter["seq"] = sequence;
             meta.Upsert(counter);
             db.GetCollection(SegmentsCollection).InsertBulk(segments, segments.Count);
+            foreach (var records in groups.Values)
+                records.Clear(); // kept for the next batch, but not the requests
         });
         lock (_gate)
             foreach (var (names, id) in added)
