@@ -25,6 +25,109 @@ internal static class InvocationParser
         throw Bad("The body must have one of the keys dataframe_split, dataframe_records, instances (MLflow's scoring formats).");
     }
 
+    /// <summary>
+    /// The common request read straight into typed signature rows, with no document or boxed cells: a
+    /// dataframe_split body whose columns are exactly the signature's (in any order) and whose cells are numbers or
+    /// null in number columns, text or null in category columns. Null for anything else (other formats, extra
+    /// columns, cells that need <see cref="MessyNumber"/> or are of the wrong type, malformed JSON): the caller then
+    /// reads the body with <see cref="Parse"/>, which validates and words every error, so both give the same answer.
+    /// </summary>
+    public static (SignatureRows Rows, SplitColumns Columns)? TryReadSplit(ReadOnlySpan<byte> body, ScorerLease lease)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(body);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+                return null;
+            (SignatureRows, SplitColumns)? read = null;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                // As Parse: dataframe_split wins over the other formats' keys, and unknown keys are ignored.
+                if (!reader.ValueTextEquals("dataframe_split"u8))
+                    reader.Skip();
+                else if (read is not null || (read = ReadSplit(ref reader, body, lease)) is null)
+                    return null;
+            }
+            // The whole body must be one object (Read throws on anything after it).
+            return reader.TokenType == JsonTokenType.EndObject && !reader.Read() ? read : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static (SignatureRows, SplitColumns)? ReadSplit(ref Utf8JsonReader reader, ReadOnlySpan<byte> body, ScorerLease lease)
+    {
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            return null;
+        SplitColumns? columns = null;
+        SignatureRows? rows = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("columns"u8) && columns is null)
+            {
+                reader.Read();
+                var start = (int)reader.TokenStartIndex;
+                reader.Skip();
+                if (reader.TokenType != JsonTokenType.EndArray || (columns = lease.Columns(body[start..(int)reader.BytesConsumed])) is null)
+                    return null;
+            }
+            else if (reader.ValueTextEquals("data"u8))
+            {
+                // Columns come first in what clients send (pandas' split orient); otherwise the general reader takes it.
+                if (columns is null || rows is not null || (rows = ReadData(ref reader, body, columns, lease.Scorer)) is null)
+                    return null;
+            }
+            else if (reader.ValueTextEquals("columns"u8))
+                return null;
+            else
+                reader.Skip();
+        }
+        return rows is null ? null : (rows, columns!);
+    }
+
+    private static SignatureRows? ReadData(ref Utf8JsonReader reader, ReadOnlySpan<byte> body, SplitColumns columns, ModelScorer scorer)
+    {
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
+            return null;
+        // Each row opens a bracket: their count bounds the rows (a bracket inside text only adds room).
+        var rows = new SignatureRows(scorer.Signature, Math.Max(1, body[(int)reader.BytesConsumed..].Count((byte)'[')));
+        var (numbers, texts, positions) = (rows.NumberScratch, rows.TextScratch, columns.Positions);
+        while (reader.Read() && reader.TokenType == JsonTokenType.StartArray)
+        {
+            var j = 0;
+            for (; reader.Read() && reader.TokenType != JsonTokenType.EndArray; j++)
+            {
+                if (j == positions.Length)
+                    return null;
+                var at = positions[j];
+                // The cells ModelScorer.ReadRow takes as they are; it is the one that judges the others.
+                switch (columns.IsNumber[j], reader.TokenType)
+                {
+                    case (true, JsonTokenType.Number) when reader.TryGetDouble(out var number):
+                        numbers[at] = number;
+                        break;
+                    case (true, JsonTokenType.Null):
+                        numbers[at] = double.NaN; // missing: featurize fills it as in training
+                        break;
+                    case (false, JsonTokenType.String):
+                        texts[at] = reader.GetString();
+                        break;
+                    case (false, JsonTokenType.Null):
+                        texts[at] = null;
+                        break;
+                    default:
+                        return null;
+                }
+            }
+            if (j != positions.Length)
+                return null;
+            rows.Commit();
+        }
+        return reader.TokenType == JsonTokenType.EndArray ? rows : null;
+    }
+
     private static ScoringInput Split(JsonElement split)
     {
         if (split.ValueKind != JsonValueKind.Object || !split.TryGetProperty("columns", out var columns) || columns.ValueKind != JsonValueKind.Array

@@ -1,5 +1,6 @@
+using System.Buffers;
 using System.Diagnostics;
-using System.Globalization;
+using System.IO.Pipelines;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
@@ -10,6 +11,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Primitives;
 using MlOps.Serving;
 
 namespace MlOps.Server;
@@ -157,32 +159,40 @@ public sealed class ModelServer : IAsyncDisposable
 
     private static Func<HttpContext, RequestDelegate, Task> BearerCheck(byte[] token) => (context, next) =>
     {
-        if (context.Request.Path.StartsWithSegments("/health"))
-            return next(context);
-        var header = context.Request.Headers.Authorization.ToString();
-        const string scheme = "Bearer ";
-        // Fixed-time comparison: the token must not leak through response timing.
-        if (header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase)
-            && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(header[scheme.Length..].Trim()), token))
+        if (context.Request.Path.StartsWithSegments("/health") || Authorized(context.Request.Headers.Authorization, token))
             return next(context);
         context.Response.Headers.WWWAuthenticate = "Bearer";
         return Error(context, StatusCodes.Status401Unauthorized, "UNAUTHORIZED", "This server needs `Authorization: Bearer <token>`.");
     };
 
+    private static bool Authorized(StringValues authorization, byte[] token)
+    {
+        var header = authorization.ToString();
+        const string scheme = "Bearer ";
+        if (!header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
+            return false;
+        var given = header.AsSpan(scheme.Length).Trim();
+        // The given token's UTF-8 on the stack when it is short: no allocation per request.
+        var length = Encoding.UTF8.GetMaxByteCount(given.Length);
+        var bytes = length <= 1024 ? stackalloc byte[length] : new byte[length];
+        // Fixed-time comparison: the token must not leak through response timing.
+        return CryptographicOperations.FixedTimeEquals(bytes[..Encoding.UTF8.GetBytes(given, bytes)], token);
+    }
+
     private async Task Invoke(HttpContext context)
     {
         var lease = Borrow();
+        var body = context.Request.BodyReader;
+        ReadResult read = default;
         try
         {
-            var scorer = lease.Scorer;
-            context.Response.Headers["X-Model-Version"] = scorer.Version.Version.ToString(CultureInfo.InvariantCulture);
-            ScoringInput input;
+            context.Response.Headers["X-Model-Version"] = lease.VersionHeader;
             IReadOnlyList<Prediction> predictions;
+            ScoringInput? input;
             try
             {
-                using var document = await JsonDocument.ParseAsync(context.Request.Body, default, context.RequestAborted);
-                input = InvocationParser.Parse(document.RootElement, scorer.Signature.Select(c => c.Name).ToList());
-                predictions = scorer.Score(input);
+                read = await ReadToEnd(body, context.RequestAborted);
+                (predictions, input) = Score(lease, read.Buffer);
             }
             catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
             {
@@ -206,21 +216,87 @@ public sealed class ModelServer : IAsyncDisposable
                 await Error(context, StatusCodes.Status400BadRequest, "BAD_REQUEST", e.Message);
                 return;
             }
-            Observe(scorer, input, predictions);
-            context.Response.ContentType = "application/json";
-            await using var writer = new Utf8JsonWriter(context.Response.Body);
-            writer.WriteStartObject();
-            writer.WriteStartArray("predictions");
-            foreach (var p in predictions)
-                Write(writer, p);
-            writer.WriteEndArray();
-            writer.WriteEndObject();
-            await writer.FlushAsync(context.RequestAborted);
+            if (input is not null)
+                Observe(lease.Scorer, input, predictions);
+            Answer(context.Response, predictions);
         }
         finally
         {
+            if (read.Buffer.Length > 0 || read.IsCompleted)
+                body.AdvanceTo(read.Buffer.End);
             lease.Release();
         }
+    }
+
+    /// <summary>The whole body, left unconsumed in the request's pipe (Kestrel enforces the size limit while it is read).</summary>
+    private static async ValueTask<ReadResult> ReadToEnd(PipeReader body, CancellationToken cancel)
+    {
+        while (true)
+        {
+            var read = await body.ReadAsync(cancel);
+            if (read.IsCompleted)
+                return read;
+            body.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+        }
+    }
+
+    /// <summary>
+    /// Parse, validate and score. The common dataframe_split request goes straight into typed rows; any other body
+    /// through a JSON document and the general parser, which words every error. The input is returned (built lazily)
+    /// only when a prediction log or a shadow will read it.
+    /// </summary>
+    private (IReadOnlyList<Prediction> Predictions, ScoringInput? Input) Score(ScorerLease lease, ReadOnlySequence<byte> body)
+    {
+        var observed = _options.PredictionLog is not null || _shadow is not null;
+        byte[]? copy = null;
+        try
+        {
+            var bytes = body.IsSingleSegment ? body.FirstSpan : (copy = ArrayPool<byte>.Shared.Rent((int)body.Length)).AsSpan(0, (int)body.Length);
+            if (copy is not null)
+                body.CopyTo(copy);
+            if (InvocationParser.TryReadSplit(bytes, lease) is var (rows, columns))
+                return (lease.Scorer.Score(rows), observed ? rows.ToScoringInput(columns.Names, columns.Positions) : null);
+        }
+        finally
+        {
+            if (copy is not null)
+                ArrayPool<byte>.Shared.Return(copy);
+        }
+        using var document = JsonDocument.Parse(body);
+        var input = InvocationParser.Parse(document.RootElement, lease.SignatureNames);
+        return (lease.Scorer.Score(input), input);
+    }
+
+    [ThreadStatic]
+    private static Answers? t_answers;
+
+    /// <summary>A thread's reusable JSON writer and buffer: an answer is written whole, then sent with its Content-Length.</summary>
+    private sealed class Answers
+    {
+        public readonly ArrayBufferWriter<byte> Buffer = new(4096);
+        public readonly Utf8JsonWriter Writer;
+
+        public Answers() => Writer = new Utf8JsonWriter(Buffer);
+    }
+
+    private static void Answer(HttpResponse response, IReadOnlyList<Prediction> predictions)
+    {
+        var answers = t_answers ??= new Answers();
+        answers.Buffer.ResetWrittenCount();
+        var writer = answers.Writer;
+        writer.Reset(answers.Buffer);
+        writer.WriteStartObject();
+        writer.WriteStartArray(PredictionsName);
+        foreach (var p in predictions)
+            Write(writer, p);
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+        writer.Flush();
+        response.ContentType = "application/json";
+        response.ContentLength = answers.Buffer.WrittenCount;
+        response.BodyWriter.Write(answers.Buffer.WrittenSpan);
+        if (answers.Buffer.Capacity > 1 << 20)
+            t_answers = null; // a huge answer's buffer is not kept for the thread's life
     }
 
     /// <summary>Hand the answer to the prediction log and the input to the shadow; neither may block or fail the request.</summary>
@@ -234,21 +310,25 @@ public sealed class ModelServer : IAsyncDisposable
         _shadow?.Offer(input);
     }
 
+    // Property names encoded once, not checked for escaping on every row.
+    private static readonly JsonEncodedText PredictionsName = JsonEncodedText.Encode("predictions"), LabelName = JsonEncodedText.Encode("label"),
+        ScoreName = JsonEncodedText.Encode("score"), ProbabilityName = JsonEncodedText.Encode("probability"), ScoresName = JsonEncodedText.Encode("scores");
+
     private static void Write(Utf8JsonWriter writer, Prediction p)
     {
         writer.WriteStartObject();
         switch (p.Label)
         {
-            case bool b: writer.WriteBoolean("label", b); break;
-            case string s: writer.WriteString("label", s); break;
-            case float f: writer.WriteNumber("label", (double)f); break; // as "score" is written: a regression's label and score are the same number
-            case double d: writer.WriteNumber("label", d); break;
+            case bool b: writer.WriteBoolean(LabelName, b); break;
+            case string s: writer.WriteString(LabelName, s); break;
+            case float f: writer.WriteNumber(LabelName, (double)f); break; // as "score" is written: a regression's label and score are the same number
+            case double d: writer.WriteNumber(LabelName, d); break;
         }
-        if (p.Score is { } score) writer.WriteNumber("score", score);
-        if (p.Probability is { } probability) writer.WriteNumber("probability", probability);
+        if (p.Score is { } score) writer.WriteNumber(ScoreName, score);
+        if (p.Probability is { } probability) writer.WriteNumber(ProbabilityName, probability);
         if (p.Scores is { } scores)
         {
-            writer.WriteStartObject("scores");
+            writer.WriteStartObject(ScoresName);
             foreach (var (name, value) in scores)
                 writer.WriteNumber(name, value);
             writer.WriteEndObject();

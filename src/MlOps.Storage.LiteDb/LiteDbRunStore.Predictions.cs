@@ -1,23 +1,36 @@
+using System.Buffers.Binary;
 using System.Globalization;
+using System.Text;
 using LiteDB;
 using MlOps.Serving;
 
 namespace MlOps.Storage.LiteDb;
 
 /// <summary>
-/// The prediction log: same file and lock as runs and models. Records are kept compact because there are many:
-/// the column names of the inputs are stored once per distinct column set (collection <c>prediction_columns</c>)
-/// and each record holds only its values in that order, with short field names. The primary key starts with the
-/// timestamp's ticks, so the key index is the timestamp index: time windows are key ranges and reads stream in
-/// timestamp order a page at a time. A second index on model/version serves counts and per-model reads.
-/// A new collection only, so <see cref="SchemaVersion"/> stays: older code ignores it.
+/// The prediction log: same file and lock as runs and models. A server logs every row it answers, tens of thousands
+/// a second, so records are written as segments: one document per batch and (model, version, source, column set),
+/// holding its records packed in a binary field (<see cref="PredictionSegment"/>), so the writer pays one LiteDB
+/// insert per few thousand records instead of one per record (and one index entry). The column names are stored once
+/// per distinct column set (collection <c>prediction_columns</c>); counts per model, version and source are kept
+/// beside (<c>prediction_counts</c>). A segment's key is its earliest record's timestamp ticks and store-wide
+/// sequence, and a segment spans at most <see cref="SegmentSpan"/>, so a time window is a key range widened by that
+/// span, and reads stream in timestamp order a page of segments at a time, merging overlapping segments.
+/// Stores written before segments keep their per-record documents (<c>predictions</c>), which are read and counted
+/// beside them. New collections only, so <see cref="SchemaVersion"/> stays: older code ignores them.
 /// </summary>
-public sealed partial class LiteDbRunStore : IPredictionLogStore
+public sealed partial class LiteDbRunStore : IPredictionRequestStore
 {
-    private const string PredictionsCollection = "predictions";
+    private const string PredictionsCollection = "predictions"; // per-record documents of older stores; also the sequence's name
+    private const string SegmentsCollection = "prediction_segments";
+    private const string CountsCollection = "prediction_counts";
     private const string PredictionColumnsCollection = "prediction_columns";
     private const string ModelVersionField = "k";
     private const int PredictionPage = 1000;
+    private const int SegmentPage = 16;
+    // A segment's bytes stay under the large object heap's threshold (85,000): a busy log writes many, and large
+    // objects are only freed by full collections.
+    private const int SegmentBytes = 64 * 1024;
+    private static readonly TimeSpan SegmentSpan = TimeSpan.FromMinutes(1);
 
     // Column sets are few and never change once written: cached by their joined names and by id.
     private readonly Dictionary<string, int> _columnSetIds = new(StringComparer.Ordinal);
@@ -32,7 +45,32 @@ public sealed partial class LiteDbRunStore : IPredictionLogStore
     public void AppendPredictions(IReadOnlyList<LoggedPrediction> batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        if (batch.Count == 0)
+        // Each record as a one-row request: stored exactly as the logger's requests are.
+        AppendRequests(batch.Select(p => new LoggedRequest(p.Model, p.Version, p.Timestamp, p.Source,
+            new ScoringInput(p.Inputs.Keys as IReadOnlyList<string> ?? p.Inputs.Keys.ToList(), [p.Inputs.Values as object?[] ?? p.Inputs.Values.ToArray()]),
+            [new Prediction(p.Label, p.Score, p.Probability)], FirstRow)).ToList());
+    }
+
+    private static readonly int[] FirstRow = [0];
+
+    // A batch's records per group, reused from batch to batch (writes are serialized under the store's lock): a
+    // list of 10,000 records is over the large object heap's threshold, and one per batch meant a full collection
+    // every few batches.
+    private readonly List<List<(long Ticks, long Sequence, LoggedRequest Request, int Row)>> _records = [];
+
+    private List<(long Ticks, long Sequence, LoggedRequest Request, int Row)> Records(int group)
+    {
+        while (_records.Count <= group)
+            _records.Add([]);
+        _records[group].Clear();
+        return _records[group];
+    }
+
+    public void AppendRequests(IReadOnlyList<LoggedRequest> batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var rows = batch.Sum(r => r.Rows.Count);
+        if (rows == 0)
             return;
         var added = new Dictionary<string, int>(StringComparer.Ordinal);
         Write(db =>
@@ -41,12 +79,55 @@ public sealed partial class LiteDbRunStore : IPredictionLogStore
             var meta = db.GetCollection(MetaCollection);
             var counter = meta.FindById(PredictionsCollection) ?? new BsonDocument { ["_id"] = PredictionsCollection, ["seq"] = 0L };
             var sequence = counter["seq"].AsInt64;
-            var docs = new List<BsonDocument>(batch.Count);
-            foreach (var p in batch)
-                docs.Add(ToBson(p, ColumnSetId(db, p.Inputs.Keys, added), sequence++));
+            var groups = new Dictionary<(string Key, string Source, int Columns), List<(long Ticks, long Sequence, LoggedRequest Request, int Row)>>();
+            // Requests of one client share their column list: their group is looked up when it changes.
+            LoggedRequest? last = null;
+            List<(long, long, LoggedRequest, int)> current = [];
+            foreach (var request in batch)
+            {
+                if (last is null || !ReferenceEquals(request.Input.Columns, last.Input.Columns) || request.Model != last.Model
+                    || request.Version != last.Version || request.Source != last.Source)
+                {
+                    var group = (request.Model + "/" + request.Version.ToString(CultureInfo.InvariantCulture), request.Source, ColumnSetId(db, request.Input.Columns, added));
+                    if (!groups.TryGetValue(group, out current!))
+                        groups[group] = current = Records(groups.Count);
+                }
+                var ticks = ToUtc(request.Timestamp).Ticks;
+                foreach (var row in request.Rows)
+                    current.Add((ticks, sequence++, request, row));
+                last = request;
+            }
+            var segments = new List<BsonDocument>();
+            var counts = db.GetCollection(CountsCollection);
+            var scratch = new PredictionSegment.Buffer();
+            foreach (var ((key, source, columnSet), records) in groups)
+            {
+                // Usually in order already (the logger's queue is): sorted only when not.
+                if (Enumerable.Range(1, records.Count - 1).Any(i => records[i].Ticks < records[i - 1].Ticks))
+                    records.Sort((a, b) => a.Ticks != b.Ticks ? a.Ticks.CompareTo(b.Ticks) : a.Sequence.CompareTo(b.Sequence));
+                for (var first = 0; first < records.Count;)
+                {
+                    var segment = new PredictionSegment(records[first].Ticks, records[first].Sequence, scratch);
+                    var end = first;
+                    for (; end < records.Count && records[end].Ticks - segment.Ticks <= SegmentSpan.Ticks && segment.Bytes < SegmentBytes; end++)
+                        segment.Add(records[end].Ticks, records[end].Sequence, records[end].Request, records[end].Row);
+                    segments.Add(new BsonDocument
+                    {
+                        ["_id"] = Key(segment.Ticks, segment.Sequence), [ModelVersionField] = key, ["s"] = source, ["c"] = columnSet,
+                        ["n"] = end - first, ["b"] = segment.ToArray(),
+                    });
+                    first = end;
+                }
+                var countId = key + ColumnSeparator + source;
+                var count = counts.FindById(countId) ?? new BsonDocument { ["_id"] = countId, ["n"] = 0L };
+                count["n"] = count["n"].AsInt64 + records.Count;
+                counts.Upsert(count);
+            }
             counter["seq"] = sequence;
             meta.Upsert(counter);
-            db.GetCollection(PredictionsCollection).InsertBulk(docs, docs.Count);
+            db.GetCollection(SegmentsCollection).InsertBulk(segments, segments.Count);
+            foreach (var records in groups.Values)
+                records.Clear(); // kept for the next batch, but not the requests
         });
         lock (_gate)
             foreach (var (names, id) in added)
@@ -59,49 +140,87 @@ public sealed partial class LiteDbRunStore : IPredictionLogStore
     public IEnumerable<LoggedPrediction> ReadPredictions(string model, int? version = null, string? source = null, DateTime? from = null, DateTime? to = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(model);
-        // Pages of keys, each read under the lock and released before yielding: a slow reader never holds the store.
-        var after = from is { } f ? Key(f, 0) : "";
-        var inclusive = true; // the window's start is included; later pages start after the last key read
-        var before = to is { } t ? Key(t, 0) : null;
         var prefix = model + "/";
         var exact = version is { } v ? prefix + v.ToString(CultureInfo.InvariantCulture) : null;
+        bool Wanted(BsonDocument doc)
+        {
+            var key = doc[ModelVersionField].AsString;
+            return (exact is not null ? key == exact : key.StartsWith(prefix, StringComparison.Ordinal)) && (source is null || doc["s"].AsString == source);
+        }
+        var (start, end) = (from is { } f ? ToUtc(f).Ticks : long.MinValue, to is { } t ? ToUtc(t).Ticks : long.MaxValue);
+        // A segment holds records up to SegmentSpan after its key: those starting that much before the window may reach into it.
+        var segments = Documents(SegmentsCollection, from is { } s ? Key(Math.Max(0, ToUtc(s).Ticks - SegmentSpan.Ticks), 0) : "", SegmentPage).GetEnumerator();
+        var records = Documents(PredictionsCollection, from is { } r ? Key(r, 0) : "", PredictionPage).GetEnumerator();
+        var (segment, record) = (Next(segments), Next(records));
+        // Records of segments already read, earliest first: one is due once no unread segment or record can come before it.
+        var pending = new PriorityQueue<LoggedPrediction, (long Ticks, long Sequence)>();
+        while (true)
+        {
+            var next = segment is null ? record : record is null ? segment : string.CompareOrdinal(segment["_id"].AsString, record["_id"].AsString) <= 0 ? segment : record;
+            var bound = next is null ? (Ticks: long.MaxValue, Sequence: long.MaxValue) : ParseKey(next["_id"].AsString);
+            while (pending.TryPeek(out _, out var at) && at.CompareTo(bound) < 0)
+                yield return pending.Dequeue();
+            if (next is null || bound.Ticks >= end)
+                yield break;
+            if (next == segment)
+            {
+                if (Wanted(segment))
+                    foreach (var (ticks, sequence, p) in PredictionSegment.Read(segment["b"].AsBinary, bound.Ticks, bound.Sequence,
+                        segment[ModelVersionField].AsString, segment["s"].AsString, ColumnSet(segment["c"].AsInt32)))
+                        if (ticks >= start && ticks < end)
+                            pending.Enqueue(p, (ticks, sequence));
+                segment = Next(segments);
+            }
+            else
+            {
+                if (Wanted(record!))
+                    pending.Enqueue(ToPrediction(record!, record![ModelVersionField].AsString), bound);
+                record = Next(records);
+            }
+        }
+    }
+
+    private static BsonDocument? Next(IEnumerator<BsonDocument> documents) => documents.MoveNext() ? documents.Current : null;
+
+    /// <summary>A collection's documents from key <paramref name="from"/> on, in key order, read a page at a time (each page under the lock, released before yielding).</summary>
+    private IEnumerable<BsonDocument> Documents(string collection, string from, int page)
+    {
+        var (after, inclusive) = (from, true);
         while (true)
         {
             var (start, gte) = (after, inclusive);
-            var page = Read(db => db.GetCollection(PredictionsCollection).Query()
+            var docs = Read(db => db.GetCollection(collection).Query()
                 .Where(gte ? Query.GTE("_id", start) : Query.GT("_id", start))
                 .OrderBy("_id")
-                .Limit(PredictionPage)
+                .Limit(page)
                 .ToList());
-            foreach (var doc in page)
-            {
-                var id = doc["_id"].AsString;
-                if (before is not null && string.CompareOrdinal(id, before) >= 0)
-                    yield break;
-                var key = doc[ModelVersionField].AsString;
-                if (exact is not null ? key != exact : !key.StartsWith(prefix, StringComparison.Ordinal))
-                    continue;
-                if (source is not null && doc["s"].AsString != source)
-                    continue;
-                yield return ToPrediction(doc, key);
-            }
-            if (page.Count < PredictionPage)
+            foreach (var doc in docs)
+                yield return doc;
+            if (docs.Count < page)
                 yield break;
-            after = page[^1]["_id"].AsString;
-            inclusive = false;
+            (after, inclusive) = (docs[^1]["_id"].AsString, false);
         }
     }
 
     public long CountPredictions(string model, int? version = null, string? source = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(model);
+        var key = model + "/" + (version is { } v ? v.ToString(CultureInfo.InvariantCulture) + ColumnSeparator : "");
         return Read(db =>
         {
-            var predictions = db.GetCollection(PredictionsCollection);
-            var byModel = version is { } v
-                ? Query.EQ(ModelVersionField, model + "/" + v.ToString(CultureInfo.InvariantCulture))
+            long count = 0;
+            foreach (var doc in db.GetCollection(CountsCollection).Find(Query.StartsWith("_id", key)))
+            {
+                // The key runs up to the version and its separator, so "m/1" never counts "m/10" nor "m-2" "m".
+                var id = doc["_id"].AsString;
+                if (source is null || id.AsSpan(id.IndexOf(ColumnSeparator, StringComparison.Ordinal) + 1).SequenceEqual(source))
+                    count += doc["n"].AsInt64;
+            }
+            var records = db.GetCollection(PredictionsCollection);
+            var byModel = version is { } n
+                ? Query.EQ(ModelVersionField, model + "/" + n.ToString(CultureInfo.InvariantCulture))
                 : Query.StartsWith(ModelVersionField, model + "/");
-            return source is null ? predictions.LongCount(byModel) : predictions.LongCount(Query.And(byModel, Query.EQ("s", source)));
+            return count + (source is null ? records.LongCount(byModel) : records.LongCount(Query.And(byModel, Query.EQ("s", source))));
         });
     }
 
@@ -137,8 +256,13 @@ public sealed partial class LiteDbRunStore : IPredictionLogStore
     }
 
     /// <summary>Timestamp ticks (UTC, 19 digits: sorts as text) then a store-wide sequence: unique, and in time order.</summary>
-    private static string Key(DateTime timestamp, long sequence) =>
-        ToUtc(timestamp).Ticks.ToString("D19", CultureInfo.InvariantCulture) + sequence.ToString("x8", CultureInfo.InvariantCulture);
+    private static string Key(DateTime timestamp, long sequence) => Key(ToUtc(timestamp).Ticks, sequence);
+
+    private static string Key(long ticks, long sequence) =>
+        ticks.ToString("D19", CultureInfo.InvariantCulture) + sequence.ToString("x8", CultureInfo.InvariantCulture);
+
+    private static (long Ticks, long Sequence) ParseKey(string key) =>
+        (long.Parse(key.AsSpan(0, 19), CultureInfo.InvariantCulture), long.Parse(key.AsSpan(19), NumberStyles.HexNumber, CultureInfo.InvariantCulture));
 
     private static DateTime ToUtc(DateTime t) => t.Kind switch
     {
@@ -147,33 +271,7 @@ public sealed partial class LiteDbRunStore : IPredictionLogStore
         _ => DateTime.SpecifyKind(t, DateTimeKind.Utc),
     };
 
-    private static BsonDocument ToBson(LoggedPrediction p, int columnSet, long sequence)
-    {
-        var values = new BsonArray();
-        foreach (var value in p.Inputs.Values)
-            values.Add(value switch
-            {
-                null => BsonValue.Null,
-                double d => new BsonValue(d),
-                string s => new BsonValue(s),
-                bool b => new BsonValue(b),
-                IConvertible c when c.GetTypeCode() is >= TypeCode.SByte and <= TypeCode.Decimal => new BsonValue(c.ToDouble(CultureInfo.InvariantCulture)),
-                _ => new BsonValue(Convert.ToString(value, CultureInfo.InvariantCulture)),
-            });
-        var doc = new BsonDocument
-        {
-            ["_id"] = Key(p.Timestamp, sequence),
-            [ModelVersionField] = p.Model + "/" + p.Version.ToString(CultureInfo.InvariantCulture),
-            ["s"] = p.Source,
-            ["c"] = columnSet,
-            ["x"] = values,
-            ["l"] = p.Label,
-        };
-        if (p.Score is { } score) doc["sc"] = score;
-        if (p.Probability is { } probability) doc["p"] = probability;
-        return doc;
-    }
-
+    /// <summary>A record of an older store (one document per record).</summary>
     private LoggedPrediction ToPrediction(BsonDocument doc, string key)
     {
         var slash = key.LastIndexOf('/');
@@ -193,5 +291,232 @@ public sealed partial class LiteDbRunStore : IPredictionLogStore
             doc["s"].AsString, inputs, doc["l"].AsString,
             doc.TryGetValue("sc", out var sc) ? sc.AsDouble : null,
             doc.TryGetValue("p", out var pr) ? pr.AsDouble : null);
+    }
+
+    /// <summary>
+    /// Records of one model version, source and column set, packed: per record the offsets of its timestamp ticks and
+    /// sequence from the segment's first (varints), the label, the score and probability (4 bytes when the double is
+    /// a float, as ML.NET's are), and the input cells, each a tag and its value (whole numbers as varints).
+    /// </summary>
+    private sealed class PredictionSegment(long ticks, long sequence, PredictionSegment.Buffer scratch)
+    {
+        private const byte Null = 0, False = 1, True = 2, Text = 3, Float64 = 4, Float32 = 5, Whole = 6;
+        // Flags of a record; a boolean label (binary models) is a flag, any other label follows as text.
+        private const byte HasScore = 1, ScoreSingle = 2, HasProbability = 4, ProbabilitySingle = 8, LabelTrue = 16, LabelFalse = 32;
+
+        /// <summary>Where segments are written, one after the other: reused, so only each segment's final bytes are allocated.</summary>
+        public sealed class Buffer
+        {
+            public byte[] Bytes = new byte[SegmentBytes + 4096];
+        }
+
+        private byte[] _buffer = scratch.Bytes;
+        private int _length;
+
+        public long Ticks => ticks;
+
+        public long Sequence => sequence;
+
+        public int Bytes => _length;
+
+        // The request whose rows are being added: its typed columns are looked up once, not per cell.
+        private LoggedRequest? _request;
+        private double[]?[] _numbers = [];
+        private string?[]?[] _texts = [];
+
+        public void Add(long at, long number, LoggedRequest request, int row)
+        {
+            Varint((ulong)(at - ticks)); // records are in time order: never below the first
+            Varint(ZigZag(number - sequence)); // a request's timestamp may come a little after a later-numbered one's
+            var p = request.Predictions[row];
+            var flags = (byte)((p.Label is bool b ? (b ? LabelTrue : LabelFalse) : 0)
+                | (p.Score is { } s ? HasScore | (IsSingle(s) ? ScoreSingle : 0) : 0)
+                | (p.Probability is { } q ? HasProbability | (IsSingle(q) ? ProbabilitySingle : 0) : 0));
+            Byte(flags);
+            if (p.Label is not bool)
+                String(LoggedRequest.LabelText(p.Label));
+            if (p.Score is { } score) Number(score, (flags & ScoreSingle) != 0);
+            if (p.Probability is { } probability) Number(probability, (flags & ProbabilitySingle) != 0);
+            var columns = request.Input.Columns.Count;
+            if (request.Input.Rows is ITypedRows typed)
+            {
+                if (!ReferenceEquals(request, _request))
+                {
+                    _numbers = new double[]?[columns];
+                    _texts = new string?[]?[columns];
+                    for (var c = 0; c < columns; c++)
+                        (_numbers[c], _texts[c]) = (typed.Numbers(c), typed.Texts(c));
+                    _request = request;
+                }
+                // No boxed cell: a missing number (NaN) is logged as null, as when boxed.
+                Varint((ulong)columns);
+                for (var c = 0; c < columns; c++)
+                {
+                    if (_numbers[c] is { } numbers)
+                    {
+                        if (double.IsNaN(numbers[row]))
+                            Byte(Null);
+                        else
+                            Number(numbers[row]);
+                    }
+                    else
+                        Cell(_texts[c]![row]);
+                }
+                return;
+            }
+            var cells = request.Input.Rows[row];
+            Varint((ulong)cells.Length);
+            foreach (var cell in cells)
+                Cell(cell);
+        }
+
+        public byte[] ToArray() => _buffer[.._length];
+
+        public static IEnumerable<(long Ticks, long Sequence, LoggedPrediction Record)> Read(byte[] bytes, long ticks, long sequence, string key, string source, string[] names)
+        {
+            var slash = key.LastIndexOf('/');
+            var (model, version) = (key[..slash], int.Parse(key.AsSpan(slash + 1), CultureInfo.InvariantCulture));
+            var at = 0;
+            while (at < bytes.Length)
+            {
+                var when = ticks + (long)ReadVarint(bytes, ref at);
+                var number = sequence + ZigZag(ReadVarint(bytes, ref at));
+                var flags = bytes[at++];
+                var label = (flags & LabelTrue) != 0 ? "true" : (flags & LabelFalse) != 0 ? "false" : ReadString(bytes, ref at);
+                double? score = (flags & HasScore) != 0 ? ReadNumber(bytes, ref at, (flags & ScoreSingle) != 0) : null;
+                double? probability = (flags & HasProbability) != 0 ? ReadNumber(bytes, ref at, (flags & ProbabilitySingle) != 0) : null;
+                var count = (int)ReadVarint(bytes, ref at);
+                var inputs = new Dictionary<string, object?>(count, StringComparer.Ordinal);
+                for (var i = 0; i < count; i++)
+                {
+                    var cell = ReadCell(bytes, ref at);
+                    if (i < names.Length)
+                        inputs[names[i]] = cell;
+                }
+                yield return (when, number, new LoggedPrediction(model, version, new DateTime(when, DateTimeKind.Utc), source, inputs, label, score, probability));
+            }
+        }
+
+        private static bool IsSingle(double value) => (double)(float)value == value || double.IsNaN(value);
+
+        private void Cell(object? cell)
+        {
+            switch (cell)
+            {
+                case null: Byte(Null); break;
+                case bool b: Byte(b ? True : False); break;
+                case string s: Byte(Text); String(s); break;
+                case double d: Number(d); break;
+                case IConvertible c when c.GetTypeCode() is >= TypeCode.SByte and <= TypeCode.Decimal: Number(c.ToDouble(CultureInfo.InvariantCulture)); break;
+                default: Byte(Text); String(Convert.ToString(cell, CultureInfo.InvariantCulture) ?? ""); break;
+            }
+        }
+
+        private void Number(double d)
+        {
+            // Whole numbers (counts, ranks, years) as zigzag varints; -0 keeps its sign as a double.
+            if (Math.Abs(d) < 1L << 53 && (long)d == d && !(d == 0 && double.IsNegative(d)))
+            {
+                Byte(Whole);
+                Varint(ZigZag((long)d));
+            }
+            else
+            {
+                var single = IsSingle(d);
+                Byte(single ? Float32 : Float64);
+                Number(d, single);
+            }
+        }
+
+        private void Number(double d, bool single)
+        {
+            Room(8);
+            if (single)
+            {
+                BinaryPrimitives.WriteSingleLittleEndian(_buffer.AsSpan(_length), (float)d);
+                _length += 4;
+            }
+            else
+            {
+                BinaryPrimitives.WriteDoubleLittleEndian(_buffer.AsSpan(_length), d);
+                _length += 8;
+            }
+        }
+
+        private void String(string s)
+        {
+            Room(Encoding.UTF8.GetMaxByteCount(s.Length) + 10);
+            if (s.Length < 128 && Ascii.IsValid(s))
+            {
+                // Labels and categories are short ASCII: their length is one byte, each char a byte.
+                _buffer[_length++] = (byte)s.Length;
+                _length += Encoding.ASCII.GetBytes(s, _buffer.AsSpan(_length));
+                return;
+            }
+            Varint((ulong)Encoding.UTF8.GetByteCount(s));
+            _length += Encoding.UTF8.GetBytes(s, _buffer.AsSpan(_length));
+        }
+
+        private void Byte(byte b)
+        {
+            Room(1);
+            _buffer[_length++] = b;
+        }
+
+        private void Varint(ulong value)
+        {
+            Room(10);
+            for (; value >= 0x80; value >>= 7)
+                _buffer[_length++] = (byte)(value | 0x80);
+            _buffer[_length++] = (byte)value;
+        }
+
+        private void Room(int bytes)
+        {
+            if (_length + bytes > _buffer.Length)
+                Array.Resize(ref scratch.Bytes, Math.Max(_buffer.Length * 2, _length + bytes));
+            _buffer = scratch.Bytes;
+        }
+
+        private static object? ReadCell(byte[] bytes, ref int at) => bytes[at++] switch
+        {
+            Null => null,
+            False => false,
+            True => true,
+            Text => ReadString(bytes, ref at),
+            Whole => (double)ZigZag(ReadVarint(bytes, ref at)),
+            var tag => ReadNumber(bytes, ref at, tag == Float32),
+        };
+
+        private static ulong ZigZag(long v) => (ulong)((v << 1) ^ (v >> 63));
+
+        private static long ZigZag(ulong v) => (long)(v >> 1) ^ -(long)(v & 1);
+
+        private static double ReadNumber(byte[] bytes, ref int at, bool single)
+        {
+            var value = single ? BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(at)) : BinaryPrimitives.ReadDoubleLittleEndian(bytes.AsSpan(at));
+            at += single ? 4 : 8;
+            return value;
+        }
+
+        private static string ReadString(byte[] bytes, ref int at)
+        {
+            var length = (int)ReadVarint(bytes, ref at);
+            var s = Encoding.UTF8.GetString(bytes, at, length);
+            at += length;
+            return s;
+        }
+
+        private static ulong ReadVarint(byte[] bytes, ref int at)
+        {
+            ulong value = 0;
+            for (var shift = 0; ; shift += 7)
+            {
+                var b = bytes[at++];
+                value |= (ulong)(b & 0x7f) << shift;
+                if (b < 0x80)
+                    return value;
+            }
+        }
     }
 }

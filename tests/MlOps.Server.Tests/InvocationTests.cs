@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using MlOps.Serving;
 
@@ -35,18 +36,81 @@ public sealed class InvocationTests(ServedModel served) : IClassFixture<ServedMo
     public async Task Dataframe_split_gives_the_engines_own_predictions()
     {
         var (columns, rows) = SampleRows();
-        var body = new JsonObject
-        {
-            ["dataframe_split"] = new JsonObject
-            {
-                ["columns"] = new JsonArray(columns.Select(c => (JsonNode?)c).ToArray()),
-                ["data"] = new JsonArray(rows.Select(r => (JsonNode?)new JsonArray(r.Select(Node).ToArray())).ToArray()),
-            },
-        };
-        var (status, json) = await Post(served.Server, body.ToJsonString());
+        var (status, json) = await Post(served.Server, Requests.SplitBody(columns, rows));
         Assert.Equal(HttpStatusCode.OK, status);
         AssertSameAsEngine(columns, rows, json);
         Assert.Contains(json!["predictions"]!.AsArray(), p => p!["label"]!.GetValue<bool>());
+    }
+
+    /// <summary>The signature's columns only, in reverse order, with a missing number and a missing category.</summary>
+    private (List<string> Columns, List<object?[]> Rows) SignatureOnly(int count)
+    {
+        var (columns, rows) = Requests.Sample(served.Scorer.Signature, count);
+        columns.Reverse();
+        rows = rows.Select(r => r.Reverse().ToArray()).ToList();
+        rows[0][columns.IndexOf(served.Scorer.Signature.First(c => c.Type == "number").Name)] = null;
+        rows[^1][columns.IndexOf("country")] = null;
+        return (columns, rows);
+    }
+
+    [Fact]
+    public async Task Dataframe_split_with_just_the_signatures_columns_is_read_directly_and_answers_as_the_engine()
+    {
+        var (columns, rows) = SignatureOnly(12);
+        var body = Requests.SplitBody(columns, rows);
+        using (var lease = new ScorerLeaseScope(served.Scorer))
+            Assert.NotNull(InvocationParser.TryReadSplit(System.Text.Encoding.UTF8.GetBytes(body), lease.Lease));
+        var (status, json) = await Post(served.Server, body);
+        Assert.Equal(HttpStatusCode.OK, status);
+        AssertSameAsEngine(columns, rows, json);
+    }
+
+    /// <summary>Bodies the direct reader leaves to the general parser (null), and ones it reads: it must never answer differently.</summary>
+    [Theory]
+    [InlineData(true, "")]
+    [InlineData(true, ", \"index\": [0, 1]")]
+    [InlineData(false, ", \"data\": []")]
+    public void The_direct_reader_reads_what_the_general_parser_reads_or_leaves_it(bool read, string tail)
+    {
+        var (columns, rows) = SignatureOnly(2);
+        var split = Requests.SplitBody(columns, rows);
+        var body = split[..^2] + tail + "}}";
+        using var lease = new ScorerLeaseScope(served.Scorer);
+        var direct = InvocationParser.TryReadSplit(System.Text.Encoding.UTF8.GetBytes(body), lease.Lease);
+        Assert.Equal(read, direct is not null);
+        if (direct is var (signatureRows, header))
+        {
+            using var document = JsonDocument.Parse(body);
+            var general = InvocationParser.Parse(document.RootElement, served.Scorer.Signature.Select(c => c.Name).ToList());
+            Assert.Equal(served.Scorer.Score(general), served.Scorer.Score(signatureRows));
+            var logged = signatureRows.ToScoringInput(header.Names, header.Positions);
+            Assert.Equal(general.Columns, logged.Columns);
+            Assert.Equal(general.Rows.Select(r => string.Join("|", r)), logged.Rows.Select(r => string.Join("|", r)));
+        }
+        // Everything but the plainest form goes to the general parser, which validates and words the errors.
+        var country = columns.IndexOf("country");
+        string With(Func<object?[], object?[]> change) => Requests.SplitBody(columns, rows.Select(r => change((object?[])r.Clone())).ToList());
+        var firstNull = split.IndexOf("null", StringComparison.Ordinal);
+        foreach (var other in new[]
+        {
+            With(r => r[..^1]), // a short row
+            With(r => { r[country] = 7.0; return r; }), // a number where a category belongs
+            With(r => { r[0] = r[0] is double d ? d.ToString(System.Globalization.CultureInfo.InvariantCulture) : "1"; return r; }), // a number as text
+            Requests.SplitBody([.. columns, "extra"], rows.Select(r => r.Append(1.0).ToArray()).ToList()), // an extra column
+            "{\"dataframe_split\": {\"data\": [], " + split[(split.IndexOf("\"columns\"", StringComparison.Ordinal))..], // data before columns
+            split + " x", // trailing text
+            "{\"dataframe_split\": 1, " + split[1..], // the key twice
+            split[..firstNull] + "true" + split[(firstNull + 4)..], // a boolean
+        })
+            Assert.Null(InvocationParser.TryReadSplit(System.Text.Encoding.UTF8.GetBytes(other), lease.Lease));
+    }
+
+    /// <summary>A lease on a scorer the test owns (the lease does not dispose it).</summary>
+    private sealed class ScorerLeaseScope(ModelScorer scorer) : IDisposable
+    {
+        public ScorerLease Lease { get; } = new(scorer, owned: false);
+
+        public void Dispose() => Lease.Release();
     }
 
     private static JsonArray Records(List<string> columns, List<object?[]> rows) => Requests.Records(columns, rows);

@@ -36,8 +36,10 @@ public sealed class ObservedServingTests(DeploymentRuns runs) : IClassFixture<De
 
     private static List<double> Probabilities(JsonNode body) => body["predictions"]!.AsArray().Select(p => p!["probability"]!.GetValue<double>()).ToList();
 
-    [Fact]
-    public async Task The_shadow_scores_the_same_rows_off_the_request_path_and_the_answer_is_the_primarys()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // the signature's columns as dataframe_split: read straight into typed rows
+    public async Task The_shadow_scores_the_same_rows_off_the_request_path_and_the_answer_is_the_primarys(bool split)
     {
         var model = runs.NewModel(runs.Few, runs.Many);
         using var primary = runs.Load(model, 1);
@@ -48,7 +50,7 @@ public sealed class ObservedServingTests(DeploymentRuns runs) : IClassFixture<De
         var input = new ScoringInput(columns, rows);
         for (var i = 0; i < 3; i++)
         {
-            var (status, body, version) = await Requests.Post(_client, server.Url, Requests.RecordsBody(columns, rows));
+            var (status, body, version) = await Requests.Post(_client, server.Url, split ? Requests.SplitBody(columns, rows) : Requests.RecordsBody(columns, rows));
             Assert.Equal((HttpStatusCode.OK, 1), (status, version));
             Assert.Equal(primary.Score(input).Select(p => p.Probability!.Value), Probabilities(body!));
         }
@@ -59,6 +61,8 @@ public sealed class ObservedServingTests(DeploymentRuns runs) : IClassFixture<De
         Assert.All(served, c => Assert.Equal((1, true), (c.Version.Version, primary.Score(input).SequenceEqual(c.Predictions))));
         Assert.All(shadowed, c => Assert.Equal((2, true), (c.Version.Version, shadow.Score(input).SequenceEqual(c.Predictions))));
         Assert.All(shadowed, c => Assert.Equal(input.Rows.Select(r => string.Join("|", r)), c.Input.Rows.Select(r => string.Join("|", r))));
+        Assert.All(served, c => Assert.Equal(columns, c.Input.Columns));
+        Assert.All(served, c => Assert.Equal(input.Rows.Select(r => string.Join("|", r)), c.Input.Rows.Select(r => string.Join("|", r))));
         Assert.NotEqual(primary.Score(input), shadow.Score(input));
         var stats = server.Stats;
         Assert.Equal((2, 3L, 0L, 0L), (stats.ShadowVersion, stats.ShadowScored, stats.ShadowFailed, stats.ShadowDropped));

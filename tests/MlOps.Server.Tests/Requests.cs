@@ -30,6 +30,15 @@ internal static class Requests
     public static JsonArray Records(List<string> columns, List<object?[]> rows) =>
         new(rows.Select(r => (JsonNode?)new JsonObject(columns.Select((c, i) => KeyValuePair.Create(c, Node(r[i]))))).ToArray());
 
+    public static string SplitBody(List<string> columns, List<object?[]> rows) => new JsonObject
+    {
+        ["dataframe_split"] = new JsonObject
+        {
+            ["columns"] = new JsonArray(columns.Select(c => (JsonNode?)c).ToArray()),
+            ["data"] = new JsonArray(rows.Select(r => (JsonNode?)new JsonArray(r.Select(Node).ToArray())).ToArray()),
+        },
+    }.ToJsonString();
+
     public static string RecordsBody(List<string> columns, List<object?[]> rows) => new JsonObject { ["dataframe_records"] = Records(columns, rows) }.ToJsonString();
 
     public static async Task<(HttpStatusCode Status, JsonNode? Body, int? Version)> Post(HttpClient client, string url, string body, string? token = null)

@@ -112,31 +112,77 @@ public sealed record FittedFeaturizer
         var values = new float[rows.Count * slots];
         var offset = 0;
         foreach (var feature in Features)
-        {
-            if (feature.Kind == "number")
-            {
-                var column = reader.Numbers(feature.Column);
-                for (var r = 0; r < rows.Count; r++)
-                {
-                    var v = column[rows[r]];
-                    values[r * slots + offset] = (float)(double.IsNaN(v) ? feature.Fill : v);
-                }
-                offset++;
-                continue;
-            }
-            var codes = feature.Categories.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => x.i, StringComparer.Ordinal);
-            var text = reader.Texts(feature.Column);
-            for (var r = 0; r < rows.Count; r++)
-            {
-                var code = text[rows[r]] is { } cell && codes.TryGetValue(cell.Trim(), out var c) ? c : -1;
-                if (!feature.OneHot)
-                    values[r * slots + offset] = code;
-                else if (code >= 0)
-                    values[r * slots + offset + code] = 1f;
-            }
-            offset += feature.OneHot ? feature.Categories.Count : 1;
-        }
+            offset += feature.Kind == "number"
+                ? FillNumbers(reader.Numbers(feature.Column), rows, rows.Count, feature.Fill, values, slots, offset)
+                : FillCategories(reader.Texts(feature.Column), rows, rows.Count, Codes(feature), feature.OneHot, values, slots, offset);
         return values;
+    }
+
+    private static Dictionary<string, int> Codes(FeatureSpec feature) =>
+        feature.Categories.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => x.i, StringComparer.Ordinal);
+
+    /// <summary>One number feature into its slot of each row (<paramref name="rows"/> null: rows 0..count-1); returns the slots used.</summary>
+    private static int FillNumbers(double[] column, IReadOnlyList<int>? rows, int count, double fill, float[] values, int slots, int offset)
+    {
+        for (var r = 0; r < count; r++)
+        {
+            var v = column[rows?[r] ?? r];
+            values[r * slots + offset] = (float)(double.IsNaN(v) ? fill : v);
+        }
+        return 1;
+    }
+
+    /// <summary>One category feature: its code (-1 unknown or missing), or a one-hot slot per category; returns the slots used.</summary>
+    private static int FillCategories(string?[] text, IReadOnlyList<int>? rows, int count, Dictionary<string, int> codes, bool oneHot, float[] values, int slots, int offset)
+    {
+        for (var r = 0; r < count; r++)
+        {
+            var code = text[rows?[r] ?? r] is { } cell && codes.TryGetValue(cell.Trim(), out var c) ? c : -1;
+            if (!oneHot)
+                values[r * slots + offset] = code;
+            else if (code >= 0)
+                values[r * slots + offset + code] = 1f;
+        }
+        return oneHot ? codes.Count : 1;
+    }
+
+    /// <summary>
+    /// <see cref="Transform"/> compiled for rows already in signature order (<see cref="Serving.SignatureRows"/>):
+    /// each feature's source column and category codes are looked up once, so a request pays no table, reader or
+    /// dictionary building. Null when derived columns are involved or a feature's column is not a signature column
+    /// of its kind; the caller then goes through a table and <see cref="Transform"/>.
+    /// </summary>
+    internal SignatureTransform? ForSignature(IReadOnlyList<SchemaColumn> signature)
+    {
+        if (Derive.Count > 0)
+            return null;
+        var names = signature.Select(c => c.Name).ToList();
+        var steps = new List<SignatureTransform.Step>(Features.Count);
+        foreach (var feature in Features)
+        {
+            var at = names.IndexOf(feature.Column);
+            if (at < 0 || (signature[at].Type == "number") != (feature.Kind == "number"))
+                return null;
+            steps.Add(new SignatureTransform.Step(at, feature, feature.Kind == "number" ? null : Codes(feature)));
+        }
+        return new SignatureTransform(steps, SlotNames.Count);
+    }
+
+    internal sealed class SignatureTransform(IReadOnlyList<SignatureTransform.Step> steps, int slots)
+    {
+        internal sealed record Step(int Column, FeatureSpec Feature, Dictionary<string, int>? Codes);
+
+        /// <summary>The feature matrix (row-major) of <paramref name="rows"/>, value for value what <see cref="FittedFeaturizer.Transform"/> gives.</summary>
+        public float[] Transform(Serving.SignatureRows rows)
+        {
+            var values = new float[rows.Count * slots];
+            var offset = 0;
+            foreach (var step in steps)
+                offset += step.Codes is null
+                    ? FillNumbers(rows.Numbers(step.Column)!, null, rows.Count, step.Feature.Fill, values, slots, offset)
+                    : FillCategories(rows.Texts(step.Column)!, null, rows.Count, step.Codes, step.Feature.OneHot, values, slots, offset);
+            return values;
+        }
     }
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };

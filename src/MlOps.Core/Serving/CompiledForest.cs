@@ -24,9 +24,9 @@ internal sealed class CompiledForest
     private const int ProbeRows = 512;
     private const double Tolerance = 1e-5;
 
-    // Nodes of all trees in one array. A leaf is a node whose two children are itself, so eight rows can walk a tree
-    // side by side for the tree's depth in steps (independent chains of loads the CPU overlaps; eight measured 1.4x
-    // faster than four), with no per-row "at a leaf?" branch.
+    // Nodes of all trees in one array. A leaf is a node whose two children are itself and whose threshold nothing
+    // exceeds, so eight walks can run side by side for a fixed number of steps with no per-row "at a leaf?" branch.
+    // Trees small enough are scored through lookup tables instead (ForestTables), several times faster.
     private readonly Node[] _nodes;
     private readonly double[] _value; // per node: the leaf's output times the tree's weight and the ensemble's scale; 0 for splits
     private readonly int[] _roots;
@@ -35,23 +35,22 @@ internal sealed class CompiledForest
     private readonly int _width;
     private readonly MlTask _task;
     private (double Slope, double Offset)? _platt;
+    private ForestTables? _tables; // null when the trees are too large for tables: they are walked
 
-    /// <summary>Go to <see cref="Right"/> when the feature's value is greater than the threshold, else <see cref="Left"/> (ML.NET's rule).</summary>
+    /// <summary>
+    /// Go to <see cref="Right"/> when the feature's value is greater than the threshold, else <see cref="Left"/> (ML.NET's
+    /// rule). Offsets are in bytes (the feature's within a row, the children's within the node array), so a step is
+    /// a few loads and no index arithmetic.
+    /// </summary>
     [StructLayout(LayoutKind.Sequential)]
     private struct Node(int feature, float threshold, int left, int right)
     {
-        public int Feature = feature;
+        public int Feature = feature * sizeof(float);
         public float Threshold = threshold;
-        public int Left = left;
-        public int Right = right; // right after Left: the child is Left or the next int, picked by the comparison's 0 or 1
+        public int Left = left * Size;
+        public int Right = right * Size; // right after Left: the child is Left or the next int, picked by the comparison's 0 or 1
 
-        /// <summary>The child for <paramref name="value"/>, without a branch: a mispredicted branch per level costs more than the whole step.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static int Next(ref Node node, float value)
-        {
-            var greater = value > node.Threshold;
-            return Unsafe.Add(ref node.Left, Unsafe.As<bool, byte>(ref greater));
-        }
+        public const int Size = 16;
     }
 
     private CompiledForest(Node[] nodes, double[] value, int[] roots, int[] depths, double bias, int width, MlTask task)
@@ -59,8 +58,11 @@ internal sealed class CompiledForest
         (_nodes, _value, _roots, _depths, _bias, _width, _task) = (nodes, value, roots, depths, bias, width, task);
     }
 
-    /// <summary>The compiled form of <paramref name="model"/>, or null when it is not a plain tree ensemble or disagrees with <paramref name="engine"/>.</summary>
-    public static CompiledForest? TryCompile(ITransformer model, MlTask task, int width, Func<float[], int, Prediction[]> engine)
+    /// <summary>
+    /// The compiled form of <paramref name="model"/>, or null when it is not a plain tree ensemble or disagrees with
+    /// <paramref name="engine"/>. <paramref name="tables"/> false: always walk the trees (tests of the walk).
+    /// </summary>
+    public static CompiledForest? TryCompile(ITransformer model, MlTask task, int width, Func<float[], int, Prediction[]> engine, bool tables = true)
     {
         if (task is not (MlTask.Binary or MlTask.Regression) || width == 0)
             return null;
@@ -78,8 +80,8 @@ internal sealed class CompiledForest
         var weights = (IReadOnlyList<double>)ensemble.GetType().GetProperty("TreeWeights")!.GetValue(ensemble)!;
         var bias = (double)ensemble.GetType().GetProperty("Bias")!.GetValue(ensemble)!;
 
-        var nodes = new List<Node>();
-        var value = new List<double>();
+        // Per node: feature, threshold, children (a leaf's are itself) and the leaf's value times the tree's weight.
+        var (feature, threshold, left, right, value) = (new List<int>(), new List<float>(), new List<int>(), new List<int>(), new List<double>());
         var roots = new int[trees.Count];
         var depths = new int[trees.Count];
         for (var t = 0; t < trees.Count; t++)
@@ -87,25 +89,33 @@ internal sealed class CompiledForest
             var tree = trees[t];
             if (tree.CategoricalSplitFlags.Any(f => f) || tree.NumericalSplitFeatureIndexes.Any(f => f < 0 || f >= width))
                 return null;
-            int splits = tree.NumberOfNodes, nodeBase = nodes.Count;
+            int splits = tree.NumberOfNodes, nodeBase = feature.Count;
             // Splits first (as numbered by ML.NET), then the leaves (leaf k at splits + k); ML.NET writes leaf k as ~k.
             int Child(int c) => nodeBase + (c >= 0 ? c : splits + ~c);
             for (var n = 0; n < splits; n++)
-            {
-                nodes.Add(new Node(tree.NumericalSplitFeatureIndexes[n], tree.NumericalSplitThresholds[n], Child(tree.LeftChild[n]), Child(tree.RightChild[n])));
-                value.Add(0);
-            }
+                Add(tree.NumericalSplitFeatureIndexes[n], tree.NumericalSplitThresholds[n], Child(tree.LeftChild[n]), Child(tree.RightChild[n]), 0);
             for (var k = 0; k < tree.LeafValues.Count; k++)
             {
                 var self = nodeBase + splits + k;
-                nodes.Add(new Node(0, float.PositiveInfinity, self, self));
-                value.Add(tree.LeafValues[k] * weights[t]);
+                Add(0, float.PositiveInfinity, self, self, tree.LeafValues[k] * weights[t]);
             }
             roots[t] = nodeBase;
             depths[t] = Depth(tree, 0);
         }
-        var compiled = new CompiledForest([.. nodes], [.. value], roots, depths, bias, width, task);
-        var splitNodes = nodes.Where(n => !float.IsPositiveInfinity(n.Threshold)).Select(n => (n.Feature, n.Threshold));
+        void Add(int f, float at, int l, int r, double v)
+        {
+            feature.Add(f);
+            threshold.Add(at);
+            left.Add(l);
+            right.Add(r);
+            value.Add(v);
+        }
+        var nodes = Enumerable.Range(0, feature.Count).Select(n => new Node(feature[n], threshold[n], left[n], right[n])).ToArray();
+        var compiled = new CompiledForest(nodes, [.. value], roots, depths, bias, width, task)
+        {
+            _tables = tables ? ForestTables.TryBuild(width, roots, [.. feature], [.. threshold], [.. left], [.. right]) : null,
+        };
+        var splitNodes = Enumerable.Range(0, feature.Count).Where(n => left[n] != n).Select(n => (feature[n], threshold[n]));
         return compiled.Calibrate(Probes(splitNodes, width), engine, trees.Count) ? compiled : null;
     }
 
@@ -177,7 +187,7 @@ internal sealed class CompiledForest
 
     private double Probability(double score) => 1 / (1 + Math.Exp(_platt!.Value.Slope * score + _platt.Value.Offset));
 
-    // Rows go through the trees a block at a time, tree by tree: one tree's nodes and the block's features stay in L1.
+    // Rows go through the trees a block at a time: one tree's nodes and the block's features stay in L1.
     private const int Block = 128;
 
     /// <summary>The ensemble's raw output (bias included) for <paramref name="rows"/> rows from <paramref name="first"/>, into <paramref name="sums"/>.</summary>
@@ -185,63 +195,97 @@ internal sealed class CompiledForest
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan((first + rows) * _width, features.Length);
         ArgumentOutOfRangeException.ThrowIfLessThan(sums.Length, rows);
-        // Bounds were checked above and every node's feature is below the width (checked when compiling).
-        ref var f = ref MemoryMarshal.GetArrayDataReference(features);
-        ref var nodes = ref MemoryMarshal.GetArrayDataReference(_nodes);
-        ref var value = ref MemoryMarshal.GetArrayDataReference(_value);
-        ref var sum = ref MemoryMarshal.GetArrayDataReference(sums);
-        var w = _width;
+        if (_tables is { } tables)
+        {
+            tables.Sums(features, _width, first, rows, _value, _bias, sums);
+            return;
+        }
         sums.AsSpan(0, rows).Fill(_bias);
         for (var start = 0; start < rows; start += Block)
+            SumBlock(features, first + start, Math.Min(Block, rows - start), sums.AsSpan(start));
+    }
+
+    /// <summary>
+    /// Adds every tree's output to each of <paramref name="count"/> rows. The walks are (tree, row) pairs taken
+    /// eight at a time, tree by tree and row by row within a tree: eight independent chains of loads that the CPU
+    /// overlaps whatever the number of rows (one row walks eight trees at once), and each row still adds its trees'
+    /// outputs in tree order, so its sum is the same to the last bit.
+    /// </summary>
+    private void SumBlock(float[] features, int first, int count, Span<double> sums)
+    {
+        // Bounds were checked by the caller and every node's feature is below the width (checked when compiling).
+        ref var f = ref Unsafe.As<float, byte>(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(features), first * _width));
+        ref var nodes = ref Unsafe.As<Node, byte>(ref MemoryMarshal.GetArrayDataReference(_nodes));
+        ref var value = ref MemoryMarshal.GetArrayDataReference(_value);
+        ref var sum = ref MemoryMarshal.GetReference(sums);
+        var rowBytes = (nint)_width * sizeof(float);
+        var pairs = _roots.Length * count;
+        Span<int> tree = stackalloc int[8];
+        Span<int> row = stackalloc int[8];
+        int t = 0, r = 0, k = 0;
+        for (; k + 8 <= pairs; k += 8)
         {
-            var end = Math.Min(rows, start + Block);
-            for (var t = 0; t < _roots.Length; t++)
+            var depth = 0;
+            for (var j = 0; j < 8; j++)
             {
-                var (root, depth) = (_roots[t], _depths[t]);
-                var r = start;
-                for (; r + 8 <= end; r += 8)
-                {
-                    int o0 = (first + r) * w, o1 = o0 + w, o2 = o1 + w, o3 = o2 + w, o4 = o3 + w, o5 = o4 + w, o6 = o5 + w, o7 = o6 + w;
-                    int n0 = root, n1 = root, n2 = root, n3 = root, n4 = root, n5 = root, n6 = root, n7 = root;
-                    for (var level = depth; level > 0; level--)
-                    {
-                        var m0 = Step(ref nodes, ref f, n0, o0);
-                        var m1 = Step(ref nodes, ref f, n1, o1);
-                        var m2 = Step(ref nodes, ref f, n2, o2);
-                        var m3 = Step(ref nodes, ref f, n3, o3);
-                        var m4 = Step(ref nodes, ref f, n4, o4);
-                        var m5 = Step(ref nodes, ref f, n5, o5);
-                        var m6 = Step(ref nodes, ref f, n6, o6);
-                        var m7 = Step(ref nodes, ref f, n7, o7);
-                        (n0, n1, n2, n3, n4, n5, n6, n7) = (m0, m1, m2, m3, m4, m5, m6, m7);
-                    }
-                    Unsafe.Add(ref sum, r) += Unsafe.Add(ref value, n0);
-                    Unsafe.Add(ref sum, r + 1) += Unsafe.Add(ref value, n1);
-                    Unsafe.Add(ref sum, r + 2) += Unsafe.Add(ref value, n2);
-                    Unsafe.Add(ref sum, r + 3) += Unsafe.Add(ref value, n3);
-                    Unsafe.Add(ref sum, r + 4) += Unsafe.Add(ref value, n4);
-                    Unsafe.Add(ref sum, r + 5) += Unsafe.Add(ref value, n5);
-                    Unsafe.Add(ref sum, r + 6) += Unsafe.Add(ref value, n6);
-                    Unsafe.Add(ref sum, r + 7) += Unsafe.Add(ref value, n7);
-                }
-                for (; r < end; r++)
-                {
-                    var o = (first + r) * w;
-                    var n = root;
-                    for (var level = depth; level > 0; level--)
-                        n = Step(ref nodes, ref f, n, o);
-                    Unsafe.Add(ref sum, r) += Unsafe.Add(ref value, n);
-                }
+                (tree[j], row[j]) = (t, r);
+                depth = Math.Max(depth, _depths[t]);
+                if (++r == count)
+                    (t, r) = (t + 1, 0);
             }
+            ref var f0 = ref Unsafe.AddByteOffset(ref f, row[0] * rowBytes);
+            ref var f1 = ref Unsafe.AddByteOffset(ref f, row[1] * rowBytes);
+            ref var f2 = ref Unsafe.AddByteOffset(ref f, row[2] * rowBytes);
+            ref var f3 = ref Unsafe.AddByteOffset(ref f, row[3] * rowBytes);
+            ref var f4 = ref Unsafe.AddByteOffset(ref f, row[4] * rowBytes);
+            ref var f5 = ref Unsafe.AddByteOffset(ref f, row[5] * rowBytes);
+            ref var f6 = ref Unsafe.AddByteOffset(ref f, row[6] * rowBytes);
+            ref var f7 = ref Unsafe.AddByteOffset(ref f, row[7] * rowBytes);
+            nint n0 = Root(tree[0]), n1 = Root(tree[1]), n2 = Root(tree[2]), n3 = Root(tree[3]),
+                n4 = Root(tree[4]), n5 = Root(tree[5]), n6 = Root(tree[6]), n7 = Root(tree[7]);
+            for (; depth > 0; depth--)
+            {
+                n0 = Step(ref nodes, ref f0, n0);
+                n1 = Step(ref nodes, ref f1, n1);
+                n2 = Step(ref nodes, ref f2, n2);
+                n3 = Step(ref nodes, ref f3, n3);
+                n4 = Step(ref nodes, ref f4, n4);
+                n5 = Step(ref nodes, ref f5, n5);
+                n6 = Step(ref nodes, ref f6, n6);
+                n7 = Step(ref nodes, ref f7, n7);
+            }
+            Unsafe.Add(ref sum, row[0]) += Leaf(ref value, n0);
+            Unsafe.Add(ref sum, row[1]) += Leaf(ref value, n1);
+            Unsafe.Add(ref sum, row[2]) += Leaf(ref value, n2);
+            Unsafe.Add(ref sum, row[3]) += Leaf(ref value, n3);
+            Unsafe.Add(ref sum, row[4]) += Leaf(ref value, n4);
+            Unsafe.Add(ref sum, row[5]) += Leaf(ref value, n5);
+            Unsafe.Add(ref sum, row[6]) += Leaf(ref value, n6);
+            Unsafe.Add(ref sum, row[7]) += Leaf(ref value, n7);
+        }
+        for (; k < pairs; k++)
+        {
+            ref var fr = ref Unsafe.AddByteOffset(ref f, r * rowBytes);
+            var n = Root(t);
+            for (var depth = _depths[t]; depth > 0; depth--)
+                n = Step(ref nodes, ref fr, n);
+            Unsafe.Add(ref sum, r) += Leaf(ref value, n);
+            if (++r == count)
+                (t, r) = (t + 1, 0);
         }
     }
 
-    /// <summary>One level down for the row whose features start at <paramref name="offset"/>.</summary>
+    private nint Root(int tree) => (nint)_roots[tree] * Node.Size;
+
+    private static double Leaf(ref double value, nint node) => Unsafe.Add(ref value, node / Node.Size);
+
+    /// <summary>One level down for the row at <paramref name="row"/>, without a branch (a mispredicted one costs more than the step).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Step(ref Node nodes, ref float features, int node, int offset)
+    private static nint Step(ref byte nodes, ref byte row, nint node)
     {
-        ref var n = ref Unsafe.Add(ref nodes, node);
-        return Node.Next(ref n, Unsafe.Add(ref features, offset + n.Feature));
+        ref var n = ref Unsafe.As<byte, Node>(ref Unsafe.AddByteOffset(ref nodes, node));
+        var greater = Unsafe.As<byte, float>(ref Unsafe.AddByteOffset(ref row, (nint)(uint)n.Feature)) > n.Threshold;
+        return (nint)(uint)Unsafe.Add(ref n.Left, Unsafe.As<bool, byte>(ref greater));
     }
 
     private static readonly object True = true, False = false;

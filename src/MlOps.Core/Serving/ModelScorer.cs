@@ -18,6 +18,7 @@ namespace MlOps.Serving;
 public sealed class ModelScorer : IDisposable
 {
     private readonly FittedFeaturizer _featurizer;
+    private readonly FittedFeaturizer.SignatureTransform? _transform;
     private readonly Dictionary<string, SchemaColumn> _signature;
     private readonly IEnginePool _pool;
     private CompiledForest? _forest;
@@ -34,6 +35,7 @@ public sealed class ModelScorer : IDisposable
         Options = options;
         Signature = version.Signature.Count > 0 ? version.Signature : featurizer.Signature;
         _signature = Signature.ToDictionary(c => c.Name, StringComparer.Ordinal);
+        _transform = featurizer.ForSignature(Signature);
     }
 
     public ModelVersion Version { get; }
@@ -83,7 +85,7 @@ public sealed class ModelScorer : IDisposable
                 o => new Prediction(o.Score, o.Score)),
             _ => MulticlassPool(ml, model, width, options.MaxEngines, out classes),
         };
-        var forest = options.CompileTrees ? CompiledForest.TryCompile(model, task, width, (features, rows) => pool.Predict(features, 0, rows)) : null;
+        var forest = options.CompileTrees ? CompiledForest.TryCompile(model, task, width, (features, rows) => pool.Predict(features, 0, rows), options.TreeTables) : null;
         return new ModelScorer(version, task, featurizer, pool, options, classes) { _forest = forest };
     }
 
@@ -115,7 +117,7 @@ public sealed class ModelScorer : IDisposable
         var binding = Bind(input.Columns);
         var count = input.Rows.Count;
         if (count < 2 * ParallelFrom)
-            return Score(ReadRows(input, binding, 0, count), withLabels: false, parallel: true).Predictions;
+            return Score(ReadRows(input, binding, 0, count), parallel: true);
         // Large inputs go in pieces small enough that their column and feature arrays stay off the large object heap
         // (they die young instead of triggering full collections), spread over the cores. The first bad row in row
         // order is the one reported, as when one thread reads them all.
@@ -127,7 +129,7 @@ public sealed class ModelScorer : IDisposable
             var first = p * Piece;
             try
             {
-                var predictions = Score(ReadRows(input, binding, first, Math.Min(Piece, count - first)), withLabels: false, parallel: false).Predictions;
+                var predictions = Score(ReadRows(input, binding, first, Math.Min(Piece, count - first)), parallel: false);
                 for (var i = 0; i < predictions.Count; i++)
                     result[first + i] = predictions[i];
             }
@@ -143,13 +145,25 @@ public sealed class ModelScorer : IDisposable
     // 2,048 rows: a number column is 16 KB and the feature matrix well under the 85 KB large-object threshold.
     private const int Piece = 2048;
 
-    private Table ReadRows(ScoringInput input, int[] binding, int first, int count)
+    private SignatureRows ReadRows(ScoringInput input, int[] binding, int first, int count)
     {
         var rows = new SignatureRows(Signature, count);
         for (var r = first; r < first + count; r++)
             if (ReadRow(input.Rows[r], input.Rows[r]?.Length ?? 0, input.Columns.Count, binding, rows, r, "row") is { } rejection)
                 throw new ScoringInputException(rejection.Reason, rejection.Column);
-        return rows.ToTable("request");
+        return rows;
+    }
+
+    /// <summary>
+    /// Score validated rows (the server's JSON reader fills them directly): featurized straight from the signature
+    /// columns when the featurizer allows it (no derived columns), else through a table as in training.
+    /// </summary>
+    internal IReadOnlyList<Prediction> Score(SignatureRows rows, bool parallel = true)
+    {
+        if (_transform is null || rows.Count == 0)
+            return Score(rows.ToTable("request"), withLabels: false, parallel).Predictions;
+        var features = _transform.Transform(rows);
+        return parallel ? Predict(features, rows.Count) : PredictSlice(features, 0, rows.Count);
     }
 
     /// <summary>

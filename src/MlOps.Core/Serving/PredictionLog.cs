@@ -1,3 +1,5 @@
+using System.Collections;
+using System.Globalization;
 using MlOps.Registry;
 
 namespace MlOps.Serving;
@@ -36,4 +38,94 @@ public interface IPredictionLogStore
 public interface IPredictionSink
 {
     void Log(ModelVersion version, ScoringInput input, IReadOnlyList<Prediction> predictions, string source);
+}
+
+/// <summary>
+/// One request's logged rows, as <see cref="PredictionLogger"/> queues them: row <c>Rows[i]</c> of <see cref="Input"/>,
+/// answered with prediction <c>Predictions[Rows[i]]</c>, all at <see cref="Timestamp"/>. <see cref="Records"/> gives
+/// the same as <see cref="LoggedPrediction"/>s.
+/// </summary>
+public sealed record LoggedRequest(
+    string Model,
+    int Version,
+    DateTime Timestamp,
+    string Source,
+    ScoringInput Input,
+    IReadOnlyList<Prediction> Predictions,
+    IReadOnlyList<int> Rows)
+{
+    /// <summary>The rows as records, their inputs keyed by column name (sharing the row arrays, not copying them).</summary>
+    public IEnumerable<LoggedPrediction> Records()
+    {
+        var index = new Dictionary<string, int>(Input.Columns.Count, StringComparer.Ordinal);
+        for (var i = 0; i < Input.Columns.Count; i++)
+            index.TryAdd(Input.Columns[i], i);
+        foreach (var row in Rows)
+        {
+            var p = Predictions[row];
+            yield return new LoggedPrediction(Model, Version, Timestamp, Source, new RowInputs(Input.Columns, index, Input.Rows[row]), LabelText(p.Label), p.Score, p.Probability);
+        }
+    }
+
+    /// <summary>How a prediction's label is logged: "true"/"false", a number invariantly, or the class.</summary>
+    public static string LabelText(object label) => label switch
+    {
+        bool b => b ? "true" : "false",
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => label.ToString() ?? "",
+    };
+
+    /// <summary>One row's cells keyed by column name, without copying them: the row array and a name index shared by the request.</summary>
+    private sealed class RowInputs(IReadOnlyList<string> columns, Dictionary<string, int> index, object?[] row) : IReadOnlyDictionary<string, object?>
+    {
+        public object? this[string key] => row[index[key]];
+
+        public IEnumerable<string> Keys => columns;
+
+        public IEnumerable<object?> Values => row;
+
+        public int Count => columns.Count;
+
+        public bool ContainsKey(string key) => index.ContainsKey(key);
+
+        public bool TryGetValue(string key, out object? value)
+        {
+            var found = index.TryGetValue(key, out var at);
+            value = found ? row[at] : null;
+            return found;
+        }
+
+        public IEnumerator<KeyValuePair<string, object?>> GetEnumerator()
+        {
+            for (var i = 0; i < columns.Count; i++)
+                yield return KeyValuePair.Create(columns[i], row[i]);
+        }
+
+        IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+}
+
+/// <summary>
+/// A prediction log store that also takes whole requests (<see cref="LoggedRequest"/>), so that a busy server's log
+/// costs no <see cref="LoggedPrediction"/> and no boxed cell per row. <see cref="PredictionLogger"/> uses it when its
+/// store has it; what is stored must be the same as from the records of <see cref="LoggedRequest.Records"/>.
+/// </summary>
+public interface IPredictionRequestStore : IPredictionLogStore
+{
+    /// <summary>Append one batch in a single transaction: either all its rows are stored or none.</summary>
+    void AppendRequests(IReadOnlyList<LoggedRequest> batch);
+}
+
+/// <summary>
+/// Rows whose cells can be read without boxing them (the server's typed rows implement it on their
+/// <see cref="ScoringInput.Rows"/>): column by column in <see cref="ScoringInput.Columns"/>' order, numbers (NaN =
+/// missing, logged as null) or text (null = missing), indexed by row.
+/// </summary>
+public interface ITypedRows
+{
+    /// <summary>Column <paramref name="column"/>'s values when it holds numbers, else null.</summary>
+    double[]? Numbers(int column);
+
+    /// <summary>Column <paramref name="column"/>'s values when it holds text, else null.</summary>
+    string?[]? Texts(int column);
 }

@@ -1,4 +1,3 @@
-using System.Collections;
 using System.Globalization;
 using System.Threading.Channels;
 using MlOps.Registry;
@@ -20,8 +19,11 @@ public sealed record PredictionLoggerOptions
     /// <summary>Records waiting to be written at most; beyond that new records are dropped (and counted), never waited for.</summary>
     public int Capacity { get; init; } = 100_000;
 
-    /// <summary>Records per store write at most (one transaction each).</summary>
-    public int BatchSize { get; init; } = 2_000;
+    /// <summary>
+    /// Records per store write at most (one transaction each). A server logging every row writes hundreds of thousands
+    /// a second: each transaction's fixed cost (commit, counters, file writes) is spread over many of them.
+    /// </summary>
+    public int BatchSize { get; init; } = 10_000;
 
     /// <summary>How long a partial batch waits for more records before it is written anyway.</summary>
     public TimeSpan FlushInterval { get; init; } = TimeSpan.FromMilliseconds(200);
@@ -35,21 +37,26 @@ public sealed record PredictionLoggerOptions
 }
 
 /// <summary>
-/// The prediction log's writer: <see cref="Log"/> samples rows, turns them into <see cref="LoggedPrediction"/>s and
-/// puts them on a bounded queue without blocking or doing I/O (a full queue drops the record and counts it in
-/// <see cref="Dropped"/>). One background task writes batches through <see cref="IPredictionLogStore.AppendPredictions"/>,
-/// retrying failed writes. <see cref="FlushAsync"/> and <see cref="DisposeAsync"/> write everything queued, so an
-/// orderly shutdown loses nothing. Counters: Logged (sampled and queued or dropped) = Written + Dropped + Failed + still queued.
-/// The logger keeps the row arrays it is given until they are written: callers must not change them after <see cref="Log"/>.
+/// The prediction log's writer: <see cref="Log"/> samples rows and queues the request (one entry for all its rows)
+/// without blocking or doing I/O; the queue holds at most <see cref="PredictionLoggerOptions.Capacity"/> records and
+/// the rows beyond are dropped and counted in <see cref="Dropped"/>. One background thread writes batches of requests
+/// through <see cref="IPredictionRequestStore.AppendRequests"/> when the store has it, else as
+/// <see cref="LoggedPrediction"/> records through <see cref="IPredictionLogStore.AppendPredictions"/> (made there, off
+/// the request path), retrying failed writes.
+/// <see cref="FlushAsync"/> and <see cref="DisposeAsync"/> write everything queued, so an orderly shutdown loses
+/// nothing. Counters: Logged (sampled and queued or dropped) = Written + Dropped + Failed + still queued.
+/// The logger keeps the inputs and predictions it is given until they are written: callers must not change them after <see cref="Log"/>.
 /// </summary>
 public sealed class PredictionLogger : IPredictionSink, IAsyncDisposable
 {
     private readonly IPredictionLogStore _store;
     private readonly PredictionLoggerOptions _options;
-    private readonly Channel<LoggedPrediction> _queue;
+    private readonly Channel<LoggedRequest> _queue;
     private readonly Random? _seeded;
     private readonly Task _writer;
-    private long _logged, _written, _dropped, _failed, _queued;
+    private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _logged, _written, _dropped, _failed, _queued, _pending;
+
 
     public PredictionLogger(IPredictionLogStore store, PredictionLoggerOptions? options = null)
     {
@@ -60,13 +67,23 @@ public sealed class PredictionLogger : IPredictionSink, IAsyncDisposable
         if (_options.Capacity < 1 || _options.BatchSize < 1)
             throw new MlOpsException("The prediction log's capacity and batch size must be at least 1.");
         _seeded = _options.Seed is { } seed ? new Random(seed) : null;
-        // Wait mode, but only TryWrite is ever called: it returns false when full, so a drop is seen and counted
-        // (DropWrite mode would report success for a record it threw away).
-        _queue = Channel.CreateBounded<LoggedPrediction>(new BoundedChannelOptions(_options.Capacity)
+        // Unbounded as a channel: _pending bounds it in records, which a channel of entries cannot count.
+        _queue = Channel.CreateUnbounded<LoggedRequest>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
+        // Its own thread, not the pool's: a store write blocks for milliseconds, and on a small machine the pool has
+        // as few threads as cores, so a pool thread held by the log would be taken from the requests.
+        new Thread(() =>
         {
-            FullMode = BoundedChannelFullMode.Wait, SingleReader = true, SingleWriter = false,
-        });
-        _writer = Task.Run(WriteLoop);
+            try
+            {
+                WriteLoop();
+                _finished.TrySetResult();
+            }
+            catch (Exception e)
+            {
+                _finished.TrySetException(e);
+            }
+        }) { IsBackground = true, Name = "Prediction log writer" }.Start();
+        _writer = _finished.Task;
     }
 
     public long Logged => Interlocked.Read(ref _logged);
@@ -87,21 +104,51 @@ public sealed class PredictionLogger : IPredictionSink, IAsyncDisposable
         if (rate <= 0 || predictions.Count == 0)
             return;
         var timestamp = _options.Clock.GetUtcNow().UtcDateTime;
-        Dictionary<string, int>? index = null;
         var rows = Math.Min(predictions.Count, input.Rows.Count);
-        for (var r = 0; r < rows; r++)
+        IReadOnlyList<int> sampled;
+        if (rate < 1)
         {
-            if (rate < 1 && Draw() >= rate)
-                continue;
-            index ??= Index(input.Columns);
-            var p = predictions[r];
-            var record = new LoggedPrediction(version.Model, version.Version, timestamp, source, new RowInputs(input.Columns, index, input.Rows[r]),
-                LabelText(p.Label), p.Score, p.Probability);
-            Interlocked.Increment(ref _logged);
-            if (_queue.Writer.TryWrite(record))
-                Interlocked.Increment(ref _queued);
-            else
-                Interlocked.Increment(ref _dropped);
+            var kept = new List<int>();
+            for (var r = 0; r < rows; r++)
+                if (Draw() < rate)
+                    kept.Add(r);
+            (sampled, rows) = (kept, kept.Count);
+        }
+        else
+            sampled = AllRows(rows);
+        if (rows == 0)
+            return;
+        Interlocked.Add(ref _logged, rows);
+        var admitted = Reserve(rows);
+        if (admitted > 0 && !_queue.Writer.TryWrite(new LoggedRequest(version.Model, version.Version, timestamp, source, input, predictions,
+                admitted == rows ? sampled : sampled.Take(admitted).ToArray())))
+        {
+            Interlocked.Add(ref _pending, -admitted); // disposed: nothing takes records any more
+            admitted = 0;
+        }
+        Interlocked.Add(ref _queued, admitted);
+        if (admitted < rows)
+            Interlocked.Add(ref _dropped, rows - admitted);
+    }
+
+    // Rows 0..n-1 of requests of up to 64 rows: shared (nobody writes them), so logging such a request allocates one object.
+    private static readonly int[][] Prefixes = Enumerable.Range(0, 65).Select(n => Enumerable.Range(0, n).ToArray()).ToArray();
+
+    private static int[] AllRows(int rows) => rows < Prefixes.Length ? Prefixes[rows] : Enumerable.Range(0, rows).ToArray();
+
+    /// <summary>Room in the queue for up to <paramref name="rows"/> records: how many were taken.</summary>
+    private int Reserve(int rows)
+    {
+        var pending = Volatile.Read(ref _pending);
+        while (true)
+        {
+            var room = Math.Min(rows, _options.Capacity - pending);
+            if (room <= 0)
+                return 0;
+            var seen = Interlocked.CompareExchange(ref _pending, pending + room, pending);
+            if (seen == pending)
+                return (int)room;
+            pending = seen;
         }
     }
 
@@ -113,7 +160,7 @@ public sealed class PredictionLogger : IPredictionSink, IAsyncDisposable
             await Task.Delay(5, cancellation).ConfigureAwait(false);
     }
 
-    /// <summary>Stop taking records, write everything queued, end the background task.</summary>
+    /// <summary>Stop taking records, write everything queued, end the writer.</summary>
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
@@ -128,105 +175,72 @@ public sealed class PredictionLogger : IPredictionSink, IAsyncDisposable
             return _seeded.NextDouble();
     }
 
-    private static Dictionary<string, int> Index(IReadOnlyList<string> columns)
-    {
-        var index = new Dictionary<string, int>(columns.Count, StringComparer.Ordinal);
-        for (var i = 0; i < columns.Count; i++)
-            index.TryAdd(columns[i], i);
-        return index;
-    }
+    private static readonly TimeSpan Slice = TimeSpan.FromMilliseconds(20);
 
-    private static string LabelText(object label) => label switch
-    {
-        bool b => b ? "true" : "false",
-        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-        _ => label.ToString() ?? "",
-    };
-
-    private async Task WriteLoop()
+    private void WriteLoop()
     {
         var reader = _queue.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        LoggedRequest? entry = null; // the request being taken, possibly over several batches
+        var taken = 0;
+        while (entry is not null || Wait(reader.WaitToReadAsync()))
         {
-            var batch = new List<LoggedPrediction>(Math.Min(_options.BatchSize, 1024));
+            var batch = new List<LoggedRequest>();
+            var records = 0;
             var deadline = DateTime.UtcNow + _options.FlushInterval;
-            while (batch.Count < _options.BatchSize)
+            while (records < _options.BatchSize)
             {
-                if (reader.TryRead(out var record))
+                if (entry is null && reader.TryRead(out entry))
+                    taken = 0;
+                if (entry is not null)
                 {
-                    batch.Add(record);
+                    var take = Math.Min(entry.Rows.Count - taken, _options.BatchSize - records);
+                    // A request larger than the room left in the batch goes in pieces.
+                    batch.Add(take == entry.Rows.Count ? entry : entry with { Rows = entry.Rows.Skip(taken).Take(take).ToArray() });
+                    Interlocked.Add(ref _pending, -take);
+                    (records, taken) = (records + take, taken + take);
+                    if (taken == entry.Rows.Count)
+                        entry = null;
                     continue;
                 }
                 var remaining = deadline - DateTime.UtcNow;
                 if (remaining <= TimeSpan.Zero || reader.Completion.IsCompleted)
                     break;
-                // A partial batch waits a little for company: fewer, larger transactions.
-                using var timeout = new CancellationTokenSource(remaining);
-                try
-                {
-                    if (!await reader.WaitToReadAsync(timeout.Token).ConfigureAwait(false))
-                        break;
-                }
-                catch (OperationCanceledException)
-                {
-                    break;
-                }
+                // A partial batch waits a little for company (fewer, larger transactions), sleeping in slices rather
+                // than waking for each request: a busy server's writer wakes a few dozen times a second, not thousands.
+                Thread.Sleep(remaining < Slice ? remaining : Slice);
             }
-            if (batch.Count > 0)
-                await Write(batch).ConfigureAwait(false);
+            if (records > 0)
+                Write(batch, records);
         }
     }
 
-    private async Task Write(List<LoggedPrediction> batch)
+    private static bool Wait(ValueTask<bool> ready) => ready.IsCompletedSuccessfully ? ready.Result : ready.AsTask().GetAwaiter().GetResult();
+
+    private void Write(List<LoggedRequest> batch, int records)
     {
         for (var attempt = 0; ; attempt++)
         {
             try
             {
-                _store.AppendPredictions(batch);
-                Interlocked.Add(ref _written, batch.Count);
+                // A store that takes requests whole is spared a record object and boxed cells per row.
+                if (_store is IPredictionRequestStore requests)
+                    requests.AppendRequests(batch);
+                else
+                    _store.AppendPredictions(batch.SelectMany(r => r.Records()).ToList());
+                Interlocked.Add(ref _written, records);
                 return;
             }
             catch (Exception e) when (attempt < _options.MaxRetries)
             {
                 LastError = e;
-                await Task.Delay(_options.RetryDelay * Math.Pow(2, attempt)).ConfigureAwait(false);
+                Thread.Sleep(_options.RetryDelay * Math.Pow(2, attempt));
             }
             catch (Exception e)
             {
                 LastError = e;
-                Interlocked.Add(ref _failed, batch.Count);
+                Interlocked.Add(ref _failed, records);
                 return;
             }
         }
-    }
-
-    /// <summary>One row's cells keyed by column name, without copying them: the row array and a name index shared by the request.</summary>
-    private sealed class RowInputs(IReadOnlyList<string> columns, Dictionary<string, int> index, object?[] row) : IReadOnlyDictionary<string, object?>
-    {
-        public object? this[string key] => row[index[key]];
-
-        public IEnumerable<string> Keys => columns;
-
-        public IEnumerable<object?> Values => row;
-
-        public int Count => columns.Count;
-
-        public bool ContainsKey(string key) => index.ContainsKey(key);
-
-        public bool TryGetValue(string key, out object? value)
-        {
-            var found = index.TryGetValue(key, out var at);
-            value = found ? row[at] : null;
-            return found;
-        }
-
-        public IEnumerator<KeyValuePair<string, object?>> GetEnumerator()
-        {
-            for (var i = 0; i < columns.Count; i++)
-                yield return KeyValuePair.Create(columns[i], row[i]);
-        }
-
-        IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
     }
 }

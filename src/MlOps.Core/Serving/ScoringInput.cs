@@ -33,4 +33,7 @@ public sealed record ScorerOptions
     /// loaded and used only if it agrees; false keeps ML.NET's PredictionEngines for every row.
     /// </summary>
     public bool CompileTrees { get; init; } = true;
+
+    /// <summary>Compiled trees small enough are scored through lookup tables (ForestTables); false walks them (tests of the walk).</summary>
+    internal bool TreeTables { get; init; } = true;
 }

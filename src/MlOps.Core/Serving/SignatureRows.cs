@@ -18,14 +18,26 @@ internal sealed class SignatureRows
     private readonly double[]?[] _numbers;
     private readonly string?[]?[] _texts;
     private readonly string?[][] _extraValues;
+    private int _capacity;
 
     public SignatureRows(IReadOnlyList<SchemaColumn> signature, int capacity, IReadOnlyList<string>? extras = null)
     {
         _signature = signature;
         _extras = extras ?? [];
-        _numbers = signature.Select(c => c.Type == "number" ? new double[capacity] : null).ToArray();
-        _texts = signature.Select(c => c.Type == "number" ? null : new string?[capacity]).ToArray();
-        _extraValues = _extras.Select(_ => new string?[capacity]).ToArray();
+        // Loops, not LINQ: the server makes one of these per request.
+        _numbers = new double[]?[signature.Count];
+        _texts = new string?[]?[signature.Count];
+        for (var c = 0; c < signature.Count; c++)
+        {
+            if (signature[c].Type == "number")
+                _numbers[c] = new double[capacity];
+            else
+                _texts[c] = new string?[capacity];
+        }
+        _extraValues = new string?[_extras.Count][];
+        for (var e = 0; e < _extras.Count; e++)
+            _extraValues[e] = new string?[capacity];
+        _capacity = capacity;
         NumberScratch = new double[signature.Count];
         TextScratch = new string?[signature.Count];
         ExtraScratch = new string?[_extras.Count];
@@ -42,9 +54,17 @@ internal sealed class SignatureRows
     /// <summary>The row being read: the extra columns' cells.</summary>
     public string?[] ExtraScratch { get; }
 
-    /// <summary>Keep the scratch row as the next row.</summary>
+    /// <summary>Signature column <paramref name="column"/>'s values when it is a number column (NaN = missing), else null; <see cref="Count"/> of them are rows.</summary>
+    public double[]? Numbers(int column) => _numbers[column];
+
+    /// <summary>Signature column <paramref name="column"/>'s values when it is a category column (null = missing), else null.</summary>
+    public string?[]? Texts(int column) => _texts[column];
+
+    /// <summary>Keep the scratch row as the next row (the columns grow when full: a reader may not know the row count ahead).</summary>
     public void Commit()
     {
+        if (Count == _capacity)
+            Grow();
         for (var c = 0; c < _signature.Count; c++)
         {
             if (_numbers[c] is { } numbers)
@@ -55,6 +75,20 @@ internal sealed class SignatureRows
         for (var e = 0; e < _extras.Count; e++)
             _extraValues[e][Count] = ExtraScratch[e];
         Count++;
+    }
+
+    private void Grow()
+    {
+        _capacity = Math.Max(4, _capacity * 2);
+        for (var c = 0; c < _signature.Count; c++)
+        {
+            if (_numbers[c] is not null)
+                Array.Resize(ref _numbers[c], _capacity);
+            else
+                Array.Resize(ref _texts[c], _capacity);
+        }
+        for (var e = 0; e < _extras.Count; e++)
+            Array.Resize(ref _extraValues[e], _capacity);
     }
 
     public Table ToTable(string name)
@@ -71,17 +105,48 @@ internal sealed class SignatureRows
     }
 
     /// <summary>The rows as a scorer's caller would send them (what a prediction log records): numbers, text, null for missing.</summary>
-    public ScoringInput ToScoringInput()
+    public ScoringInput ToScoringInput() => ToScoringInput(_signature.Select(c => c.Name).ToList(), Enumerable.Range(0, _signature.Count).ToArray());
+
+    /// <summary>
+    /// The same, with <paramref name="columns"/> in the caller's order, column j being signature column
+    /// <paramref name="positions"/>[j]. The rows are built when first read (by the prediction log's writer, off the
+    /// request path), so the rows must not change afterwards.
+    /// </summary>
+    public ScoringInput ToScoringInput(IReadOnlyList<string> columns, int[] positions) => new(columns, new BoxedRows(this, positions, Count));
+
+    private sealed class BoxedRows(SignatureRows rows, int[] positions, int count) : IReadOnlyList<object?[]>, ITypedRows
     {
-        var rows = new object?[Count][];
-        for (var r = 0; r < Count; r++)
+        public double[]? Numbers(int column) => rows._numbers[positions[column]];
+
+        public string?[]? Texts(int column) => rows._texts[positions[column]];
+
+        private object?[][]? _built;
+
+        public int Count => count;
+
+        public object?[] this[int index] => Rows()[index];
+
+        public IEnumerator<object?[]> GetEnumerator() => ((IEnumerable<object?[]>)Rows()).GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+        // Readers on several threads (log writer, shadow) may race here: each builds the same rows, one set is kept.
+        private object?[][] Rows() => Volatile.Read(ref _built) ?? Interlocked.CompareExchange(ref _built, Build(), null) ?? _built!;
+
+        private object?[][] Build()
         {
-            var cells = new object?[_signature.Count];
-            for (var c = 0; c < cells.Length; c++)
-                cells[c] = _numbers[c] is { } numbers ? (double.IsNaN(numbers[r]) ? null : numbers[r]) : _texts[c]![r];
-            rows[r] = cells;
+            var built = new object?[count][];
+            for (var r = 0; r < count; r++)
+            {
+                var cells = new object?[positions.Length];
+                for (var j = 0; j < cells.Length; j++)
+                    cells[j] = rows._numbers[positions[j]] is { } numbers
+                        ? (double.IsNaN(numbers[r]) ? null : numbers[r])
+                        : rows._texts[positions[j]]![r];
+                built[r] = cells;
+            }
+            return built;
         }
-        return new ScoringInput(_signature.Select(c => c.Name).ToList(), rows);
     }
 
     private T[] Trim<T>(T[] values) => values.Length == Count ? values : values[..Count];

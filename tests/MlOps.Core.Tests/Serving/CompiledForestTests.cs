@@ -9,11 +9,13 @@ namespace MlOps.Tests.Serving;
 /// <summary>The compiled tree ensemble must answer exactly as ML.NET's PredictionEngines do, or not be used.</summary>
 public sealed class CompiledForestTests(RankingsRuns runs) : IClassFixture<RankingsRuns>
 {
-    [Fact]
-    public void A_FastForest_with_Platt_calibration_compiles_and_agrees_with_the_engines_on_every_row()
+    [Theory]
+    [InlineData(true)] // lookup tables
+    [InlineData(false)] // tree walks
+    public void A_FastForest_with_Platt_calibration_compiles_and_agrees_with_the_engines_on_every_row(bool tables)
     {
         var version = ModelRegistry.Over(runs.Store, new RegistryEventHub()).Register(runs.Strong.Id, "forest-" + Guid.NewGuid().ToString("N")[..8]);
-        using var compiled = ModelScorer.Load(version, runs.Store.Artifacts);
+        using var compiled = ModelScorer.Load(version, runs.Store.Artifacts, new ScorerOptions { TreeTables = tables });
         using var engines = ModelScorer.Load(version, runs.Store.Artifacts, new ScorerOptions { CompileTrees = false });
         Assert.True(compiled.IsCompiled);
         Assert.False(engines.IsCompiled);
