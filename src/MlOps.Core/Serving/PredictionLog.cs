@@ -112,7 +112,7 @@ public sealed record LoggedRequest(
 /// </summary>
 public interface IPredictionRequestStore : IPredictionLogStore
 {
-    /// <summary>Append one batch in a single transaction: either all its rows are stored or none.</summary>
+    /// <summary>Append one batch in a single transaction: either all its rows are stored or none. The list is the caller's again once this returns.</summary>
     void AppendRequests(IReadOnlyList<LoggedRequest> batch);
 }
 

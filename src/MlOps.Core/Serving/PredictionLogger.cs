@@ -182,9 +182,10 @@ public sealed class PredictionLogger : IPredictionSink, IAsyncDisposable
         var reader = _queue.Reader;
         LoggedRequest? entry = null; // the request being taken, possibly over several batches
         var taken = 0;
+        // Reused: a batch of 10,000 one-row requests would be a large object each time (a full collection every few).
+        var batch = new List<LoggedRequest>();
         while (entry is not null || Wait(reader.WaitToReadAsync()))
         {
-            var batch = new List<LoggedRequest>();
             var records = 0;
             var deadline = DateTime.UtcNow + _options.FlushInterval;
             while (records < _options.BatchSize)
@@ -211,6 +212,7 @@ public sealed class PredictionLogger : IPredictionSink, IAsyncDisposable
             }
             if (records > 0)
                 Write(batch, records);
+            batch.Clear(); // the requests are not kept until the next batch
         }
     }
 
