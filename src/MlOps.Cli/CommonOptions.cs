@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.Json.Nodes;
 
 namespace MlOps.Cli;
 
@@ -16,4 +17,13 @@ internal static class CommonOptions
         Description = "Print one JSON object on stdout (for scripts) instead of tables.",
         Recursive = true,
     };
+
+    /// <summary>An engine error as every verb reports it: one line on stderr, {"error"} on stdout with --json, exit code 1.</summary>
+    public static int Fail(ParseResult parse, TextWriter output, TextWriter error, Exception e)
+    {
+        error.WriteLine($"error: {e.Message}");
+        if (parse.GetValue(Json))
+            output.WriteLine(JsonShapes.Write(new JsonObject { ["error"] = e.Message }));
+        return 1;
+    }
 }

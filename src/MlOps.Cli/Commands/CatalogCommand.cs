@@ -146,10 +146,7 @@ internal static class CatalogCommand
         }
         catch (Exception e) when (e is MlOpsException or IOException or UnauthorizedAccessException)
         {
-            error.WriteLine($"error: {e.Message}");
-            if (parse.GetValue(CommonOptions.Json))
-                output.WriteLine(JsonShapes.Write(new JsonObject { ["error"] = e.Message }));
-            return 1;
+            return CommonOptions.Fail(parse, output, error, e);
         }
     }
 

@@ -54,10 +54,7 @@ internal static class DeployBatchCommand
             }
             catch (MlOpsException e)
             {
-                error.WriteLine($"error: {e.Message}");
-                if (json)
-                    output.WriteLine(JsonShapes.Write(new JsonObject { ["error"] = e.Message }));
-                return 1;
+                return CommonOptions.Fail(parse, output, error, e);
             }
         });
         return command;

@@ -137,10 +137,7 @@ internal static class StoreCommand
         }
         catch (MlOpsException e)
         {
-            error.WriteLine($"error: {e.Message}");
-            if (parse.GetValue(CommonOptions.Json))
-                output.WriteLine(JsonShapes.Write(new JsonObject { ["error"] = e.Message }));
-            return 1;
+            return CommonOptions.Fail(parse, output, error, e);
         }
     }
 
