@@ -25,8 +25,12 @@ public sealed record PredictionLoggerOptions
     /// </summary>
     public int BatchSize { get; init; } = 10_000;
 
-    /// <summary>How long a partial batch waits for more records before it is written anyway.</summary>
-    public TimeSpan FlushInterval { get; init; } = TimeSpan.FromMilliseconds(200);
+    /// <summary>
+    /// How long a partial batch waits for more records before it is written anyway. Short on purpose: queued requests
+    /// are live objects, and at 200 ms a busy server's queue outlived young collections (measured: gen1 pauses of
+    /// ~4 ms, p99 12.7 ms at 65k logged requests/s); at 25 ms they mostly die young and the extra commits cost little.
+    /// </summary>
+    public TimeSpan FlushInterval { get; init; } = TimeSpan.FromMilliseconds(25);
 
     /// <summary>Retries of a failed write (the store may be locked by another process for a while), with doubling delays.</summary>
     public int MaxRetries { get; init; } = 3;
