@@ -21,10 +21,11 @@ public sealed class DeployPackageTests : IDisposable
 
     public void Dispose() => _cli.Dispose();
 
-    private void TrainAndRegister(string model, string trainer)
+    private void TrainAndRegister(string model, string trainer, string? label = null)
     {
-        var (exit, json, err) = _cli.Json("experiment", "run", "--name", "package-" + trainer, "--params", CliHarness.ParamsFile,
-            "--set", $"data.path={Path.Combine(CliHarness.Rankings, "cwurData.csv")}", "--set", "train.n_est=20", "--set", $"train.trainer={trainer}", "--quiet");
+        var (exit, json, err) = _cli.Json(["experiment", "run", "--name", "package-" + trainer, "--params", CliHarness.ParamsFile,
+            "--set", $"data.path={Path.Combine(CliHarness.Rankings, "cwurData.csv")}", "--set", "train.n_est=20", "--set", $"train.trainer={trainer}", "--quiet",
+            .. label is null ? Array.Empty<string>() : ["--set", $"featurize.label={label}"]]);
         Assert.True(exit == 0, err);
         var run = json["runs"]!.AsArray().Single()!["id"]!.GetValue<string>();
         Assert.Equal(0, _cli.Run("register", "--run", run, "--model", model).Exit);
@@ -150,6 +151,20 @@ public sealed class DeployPackageTests : IDisposable
         const string model = "pkg-lightgbm";
         TrainAndRegister(model, "LightGbm");
         var output = Path.Combine(_cli.Directory, "pkg");
+        var (result, manifest) = Package(model, output);
+        AssertOnnxChecked(manifest, output);
+        Assert.True(result["onnx"]!["exported"]!.GetValue<bool>());
+    }
+
+    /// <summary>Multiclass models take a second ONNX input (the label, mapped to a key and ignored when predicting) and answer a class name and a score per class.</summary>
+    [Theory]
+    [InlineData("LightGbm")]
+    [InlineData("OneVersusAll")]
+    public void A_multiclass_package_records_its_ONNX_parity_check(string trainer)
+    {
+        var model = "pkg-bands-" + trainer.ToLowerInvariant();
+        TrainAndRegister(model, trainer, "world_rank <= 33 ? \"top\" : (world_rank <= 66 ? \"middle\" : \"rest\")");
+        var output = Path.Combine(_cli.Directory, "pkg-" + trainer);
         var (result, manifest) = Package(model, output);
         AssertOnnxChecked(manifest, output);
         Assert.True(result["onnx"]!["exported"]!.GetValue<bool>());
