@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.DotNet.Interactive.Formatting;
 using Microsoft.DotNet.Interactive;
 using Microsoft.DotNet.Interactive.CSharp;
@@ -167,22 +168,40 @@ public sealed class ExperimentKernelExtension : IKernelExtension
         Enum.GetValues<MlTask>().SelectMany(TrainerCatalog.Names).Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal).Prepend("auto");
 
     /// <summary>
-    /// Experiments in the default store; none when it cannot be opened (completion must never fail the editor). Only a
-    /// local store is read: a server may be slow or down, and completion never waits on the network.
+    /// Local store folders #!experiment was pointed at with --store in this process. The completion callback cannot
+    /// see the line being typed, so a notebook that names its store completes from the stores its cells used.
+    /// </summary>
+    private static readonly ConcurrentDictionary<string, bool> UsedStores = new();
+
+    internal static void RememberStore(string? location)
+    {
+        if (location is not null && !location.Contains("://", StringComparison.Ordinal))
+            UsedStores.TryAdd(Path.GetFullPath(location), true);
+    }
+
+    /// <summary>
+    /// Experiments in the default store and in the stores used so far; none from a store that cannot be opened
+    /// (completion must never fail the editor). Only local stores are read: a server may be slow or down, and
+    /// completion never waits on the network.
     /// </summary>
     internal static IEnumerable<string> ExperimentNames()
     {
-        try
+        var names = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var location in UsedStores.Keys.Prepend(null))
         {
-            var location = RunStoreLocation.Resolve(null);
-            if (!Directory.Exists(location))
-                return [];
-            using var store = MlOps.Storage.Stores.OpenAt(location);
-            return store.ListExperiments().Select(e => e.Name).ToList();
+            try
+            {
+                var folder = location ?? RunStoreLocation.Resolve(null);
+                if (!Directory.Exists(folder))
+                    continue;
+                using var store = MlOps.Storage.Stores.OpenAt(folder);
+                names.UnionWith(store.ListExperiments().Select(e => e.Name));
+            }
+            catch (Exception e) when (ExperimentHandlers.IsCellError(e))
+            {
+            }
         }
-        catch (Exception e) when (e is MlOpsException or IOException or UnauthorizedAccessException or LiteDB.LiteException)
-        {
-            return [];
-        }
+
+        return names;
     }
 }

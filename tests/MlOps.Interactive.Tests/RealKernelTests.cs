@@ -38,7 +38,11 @@ public sealed class RealKernelTests : IDisposable
         Assert.True((string?)run[^1]["eventType"] == "CommandSucceeded", Describe(run));
         var values = run.Where(e => (string?)e["eventType"] == "DisplayedValueProduced")
             .SelectMany(e => e["event"]!["formattedValues"]!.AsArray()).ToList();
-        Assert.Contains(values, v => (string?)v!["mimeType"] == "text/html" && ((string?)v["value"])!.Contains("<svg"));
+        // The charts are inline SVG in text/html (Plotly.NET cannot load in this kernel): the real kernel must carry them.
+        var report = values.Select(v => (string?)v!["value"] ?? "").Single(v => v.Contains("mlops-experiment"));
+        foreach (var chart in new[] { "<svg", "ROC", "Precision-recall", "Confusion matrix" })
+            Assert.Contains(chart, report);
+        Assert.DoesNotContain("<script", report);
         Assert.Contains(values, v => (string?)v!["mimeType"] == "text/plain" && ((string?)v["value"])!.Contains("experiment real"));
         // Live progress: displayed, then updated in place under the same value id.
         var progress = run.First(e => (string?)e["eventType"] == "DisplayedValueProduced");
