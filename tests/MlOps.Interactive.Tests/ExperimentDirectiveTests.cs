@@ -74,6 +74,21 @@ public sealed class ExperimentDirectiveTests : IDisposable
     }
 
     [Fact]
+    public async Task Data_may_be_a_csharp_IDataView_variable_that_is_not_a_DataFrame()
+    {
+        // TakeRows gives ML.NET's own IDataView (a skip/take filter), so the DataFrame branch cannot serve it.
+        AssertSucceeded(await _session.SubmitAsync(
+            $"var view = new Microsoft.ML.MLContext().Data.TakeRows(Microsoft.Data.Analysis.DataFrame.LoadCsv(@\"{Cwur}\", numRows: 1005), 1000);"));
+        Assert.Equal("False", ReturnedText(await _session.SubmitAsync("view is Microsoft.Data.Analysis.DataFrame")));
+
+        var result = await _session.SubmitAsync(
+            $"#!experiment run --name view --data view --filter \"world_rank <= 100\" --label \"world_rank < 50\" --features publications,citations,alumni_employment --trainer FastTree --store \"{_session.Store}\" --quiet");
+
+        AssertSucceeded(result);
+        Assert.Equal("1000", ReturnedText(await _session.SubmitAsync("lastExperiment.Runs[0].Run.Data.Rows")));
+    }
+
+    [Fact]
     public async Task List_show_and_compare_render_the_store_and_set_variables()
     {
         AssertSucceeded(await _session.SubmitAsync(_session.RunLine("cmp", "--set train.numberOfTrees=5,20 --quiet")));
