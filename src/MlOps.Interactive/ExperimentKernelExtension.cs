@@ -46,7 +46,7 @@ public sealed class ExperimentKernelExtension : IKernelExtension
         Formatter.Register<MlOps.Catalog.CatalogEntry>((entry, writer) => writer.Write(MlOps.Catalog.CatalogReport.Section(entry)), HtmlFormatter.MimeType);
 
         var handlers = new ExperimentHandlers(csharp);
-        var subcommands = DeclareGroup(csharp, ExperimentSyntax.Directive, "Run, browse, compare and share ML.NET experiments (the options of `mlops experiment`).", ExperimentSyntax.Subcommands);
+        var subcommands = DeclareGroup<ExperimentUsageCommand>(csharp, ExperimentSyntax.Directive, "Run, browse, compare and share ML.NET experiments (the options of `mlops experiment`).", ExperimentSyntax.Subcommands);
         csharp.AddDirective<ExperimentRunCommand>(subcommands["run"], handlers.RunAsync);
         csharp.AddDirective<ExperimentListCommand>(subcommands["list"], handlers.ListAsync);
         csharp.AddDirective<ExperimentShowCommand>(subcommands["show"], handlers.ShowAsync);
@@ -61,7 +61,7 @@ public sealed class ExperimentKernelExtension : IKernelExtension
         csharp.AddDirective<PromoteModelCommand>(Declare(RegistrySyntax.Promote), registry.PromoteAsync);
         csharp.AddDirective<RollbackModelCommand>(Declare(RegistrySyntax.Rollback), registry.RollbackAsync);
         csharp.AddDirective<GateModelCommand>(Declare(RegistrySyntax.Gate), registry.GateAsync);
-        var models = DeclareGroup(csharp, RegistrySyntax.Models, "Browse registered models, move aliases, follow lineage (the options of `mlops models`).", RegistrySyntax.ModelsSubcommands);
+        var models = DeclareGroup<ModelsUsageCommand>(csharp, RegistrySyntax.Models, "Browse registered models, move aliases, follow lineage (the options of `mlops models`).", RegistrySyntax.ModelsSubcommands);
         csharp.AddDirective<ModelsListCommand>(models["list"], registry.ListAsync);
         csharp.AddDirective<ModelsShowCommand>(models["show"], registry.ShowAsync);
         csharp.AddDirective<ModelsAliasCommand>(models["alias"], registry.AliasAsync);
@@ -105,7 +105,7 @@ public sealed class ExperimentKernelExtension : IKernelExtension
 
         // #!catalog: the company catalog.
         var catalogHandlers = new CatalogHandlers(csharp);
-        var catalog = DeclareGroup(csharp, CatalogSyntax.Directive, "The company-wide model catalog (the options of `mlops catalog`).", CatalogSyntax.All);
+        var catalog = DeclareGroup<CatalogUsageCommand>(csharp, CatalogSyntax.Directive, "The company-wide model catalog (the options of `mlops catalog`).", CatalogSyntax.All);
         csharp.AddDirective<CatalogListCommand>(catalog["list"], catalogHandlers.ListAsync);
         csharp.AddDirective<CatalogShowCommand>(catalog["show"], catalogHandlers.ShowAsync);
         csharp.AddDirective<CatalogDescribeCommand>(catalog["describe"], catalogHandlers.DescribeAsync);
@@ -114,12 +114,32 @@ public sealed class ExperimentKernelExtension : IKernelExtension
         return Task.CompletedTask;
     }
 
-    /// <summary>A directive whose subcommands are the specs (#!models list, #!catalog show ...): declared on the kernel, returned by name.</summary>
-    private static Dictionary<string, KernelActionDirective> DeclareGroup(CSharpKernel csharp, string directive, string description, IEnumerable<SubcommandSpec> specs)
+    /// <summary>
+    /// A directive whose subcommands are the specs (#!models list, #!catalog show ...): declared on the kernel, returned
+    /// by name. The directive itself answers a line without a known subcommand with the usage.
+    /// </summary>
+    private static Dictionary<string, KernelActionDirective> DeclareGroup<TUsage>(CSharpKernel csharp, string directive, string description, IEnumerable<SubcommandSpec> specs)
+        where TUsage : DirectiveUsageCommand
     {
         var subcommands = specs.ToDictionary(s => s.Name, Declare);
-        csharp.KernelInfo.SupportedDirectives.Add(new KernelActionDirective(directive, description) { Subcommands = subcommands.Values.ToList() });
+        csharp.AddDirective<TUsage>(new KernelActionDirective(directive, description) { Subcommands = subcommands.Values.ToList() }, UsageAsync);
         return subcommands;
+    }
+
+    private static Task UsageAsync(DirectiveUsageCommand command, KernelInvocationContext context)
+    {
+        try
+        {
+            // Parsing the line throws the usage: "Unknown subcommand 'frob'." or "#!experiment needs a subcommand."
+            DirectiveLine.For(command, command.Directive);
+            context.Fail(command, message: $"{command.Directive} needs a subcommand: {string.Join(", ", DirectiveSyntax.Of(command.Directive).Select(s => s.Name))}.");
+        }
+        catch (MlOpsException e)
+        {
+            context.Fail(command, message: e.Message);
+        }
+
+        return Task.CompletedTask;
     }
 
     private static KernelActionDirective Declare(SubcommandSpec spec) => Declare(spec, requireOptions: true);

@@ -200,6 +200,21 @@ public sealed class ExperimentDirectiveTests : IDisposable
         Assert.DoesNotContain("\n", message.Trim());
     }
 
+    [Theory]
+    [InlineData("#!experiment frob", "Unknown subcommand 'frob'. Write #!experiment <run|list|show|compare|export|import> [options]")]
+    [InlineData("#!experiment", "#!experiment needs a subcommand. Write #!experiment <run|list|show|compare|export|import> [options]")]
+    [InlineData("#!models frob", "Unknown subcommand 'frob'. Write #!models <list|")]
+    [InlineData("#!catalog", "#!catalog needs a subcommand. Write #!catalog <list|")]
+    public async Task A_group_directive_without_a_known_subcommand_fails_with_its_usage(string line, string expected)
+    {
+        var result = await _session.SubmitAsync(line);
+
+        var message = Failure(result);
+        Assert.NotNull(message);
+        Assert.StartsWith(expected, message);
+        Assert.DoesNotContain("   at ", message);
+    }
+
     [Fact]
     public async Task A_store_that_cannot_be_opened_fails_the_cell_with_one_message_not_a_stack_trace()
     {
