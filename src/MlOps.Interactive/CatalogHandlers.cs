@@ -68,7 +68,7 @@ internal sealed class CatalogHandlers(CSharpKernel csharp)
             using var store = Stores.OpenCatalog(args.One("--catalog"));
             await action(args, new ModelCatalog(store));
         }
-        catch (Exception e) when (e is MlOpsException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (ExperimentHandlers.IsCellError(e))
         {
             context.Fail(command, message: e.Message);
         }

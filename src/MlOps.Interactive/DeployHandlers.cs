@@ -133,7 +133,7 @@ internal sealed class DeployHandlers(CSharpKernel csharp, NotebookDeployments de
         {
             await action(ExperimentHandlers.ReadArguments(command, csharp));
         }
-        catch (MlOpsException e)
+        catch (Exception e) when (ExperimentHandlers.IsCellError(e))
         {
             context.Fail(command, message: e.Message);
         }

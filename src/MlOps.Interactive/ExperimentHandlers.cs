@@ -49,7 +49,7 @@ internal sealed partial class ExperimentHandlers(CSharpKernel csharp)
         // every client, including stdio ones that follow the submission's token, sees it replaced in place.
         var displayId = Guid.NewGuid().ToString("N");
         if (!quiet)
-            context.Publish(new DisplayedValueProduced(progress.Html(), context.Command, [new FormattedValue(HtmlFormatter.MimeType, progress.Html())], displayId));
+            context.Publish(new DisplayedValueProduced(progress.Html(), context.Command, Formatted(progress.Html(), progress.Text()), displayId));
         // The engine trains on worker threads; this flow polls and redraws, so updates replace the display in place.
         var running = Task.Run(() => engine.Run(request, progress, context.CancellationToken));
         var shown = -1;
@@ -59,13 +59,23 @@ internal sealed partial class ExperimentHandlers(CSharpKernel csharp)
             if (!quiet && progress.Version != shown)
             {
                 shown = progress.Version;
-                UpdateProgress(context, displayId, progress.Html());
+                UpdateProgress(context, displayId, progress, "running");
             }
         }
 
-        var result = await running;
+        ExperimentResult result;
+        try
+        {
+            result = await running;
+        }
+        catch (Exception) when (!quiet)
+        {
+            UpdateProgress(context, displayId, progress, "failed");
+            throw;
+        }
+
         if (!quiet)
-            UpdateProgress(context, displayId, progress.Html(done: true));
+            UpdateProgress(context, displayId, progress, result.Succeeded ? "done" : "failed");
         var details = result.Best is { } best ? engine.Details(best.Run.Id) : null;
         Show(context, HtmlReport.Result(result, details), PlainText.Result(result));
         await SetAsync(args, "lastExperiment", result);
@@ -140,7 +150,7 @@ internal sealed partial class ExperimentHandlers(CSharpKernel csharp)
 
     /// <summary>
     /// Reads the arguments, opens the store for this one command (another process may use it between cells),
-    /// and turns an MlOpsException into a failed cell with its one-paragraph message.
+    /// and turns an engine or file error into a failed cell with its one-paragraph message.
     /// </summary>
     private async Task Guarded(ExperimentDirectiveCommand command, KernelInvocationContext context, Func<DirectiveArguments, Experiments, Task> action)
     {
@@ -148,9 +158,10 @@ internal sealed partial class ExperimentHandlers(CSharpKernel csharp)
         {
             var args = ReadArguments(command, csharp);
             using var store = Stores.Open(args.One("--store"));
+            ExperimentKernelExtension.RememberStore(args.One("--store"));
             await action(args, new Experiments(store));
         }
-        catch (MlOpsException e)
+        catch (Exception e) when (IsCellError(e))
         {
             context.Fail(command, message: e.Message);
         }
@@ -167,6 +178,12 @@ internal sealed partial class ExperimentHandlers(CSharpKernel csharp)
             throw new MlOpsException($"--var {name} is not a C# variable name. Use letters, digits and _ (e.g. --var best).");
         return args;
     }
+
+    /// <summary>
+    /// Errors a cell reports as its one message: the engine's, and those of the files and stores a directive names
+    /// (an --out under a file, a store folder that cannot be created): a stack trace would bury the path at fault.
+    /// </summary>
+    internal static bool IsCellError(Exception e) => e is MlOpsException or IOException or UnauthorizedAccessException or LiteDB.LiteException;
 
     private Task SetAsync<T>(DirectiveArguments args, string defaultName, T value) =>
         csharp.SetValueAsync(args.One("--var") ?? defaultName, value!, typeof(T));
@@ -188,11 +205,16 @@ internal sealed partial class ExperimentHandlers(CSharpKernel csharp)
 
     /// <summary>One output with HTML for notebooks and plain text for terminals and text-only viewers.</summary>
     internal static void Show(KernelInvocationContext context, string html, string text) =>
-        context.Publish(new DisplayedValueProduced(html, context.Command,
-            [new FormattedValue(HtmlFormatter.MimeType, html), new FormattedValue(PlainTextFormatter.MimeType, text)]));
+        context.Publish(new DisplayedValueProduced(html, context.Command, Formatted(html, text)));
 
-    private static void UpdateProgress(KernelInvocationContext context, string displayId, string html) =>
-        context.Publish(new DisplayedValueUpdated(html, displayId, context.Command, [new FormattedValue(HtmlFormatter.MimeType, html)]));
+    private static FormattedValue[] Formatted(string html, string text) =>
+        [new FormattedValue(HtmlFormatter.MimeType, html), new FormattedValue(PlainTextFormatter.MimeType, text)];
+
+    private static void UpdateProgress(KernelInvocationContext context, string displayId, LiveProgress progress, string state)
+    {
+        var html = progress.Html(state);
+        context.Publish(new DisplayedValueUpdated(html, displayId, context.Command, Formatted(html, progress.Text(state))));
+    }
 
     private static string? BestOf(IReadOnlyList<Run> runs, string? metric)
     {

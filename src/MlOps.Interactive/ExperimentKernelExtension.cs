@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.DotNet.Interactive.Formatting;
 using Microsoft.DotNet.Interactive;
 using Microsoft.DotNet.Interactive.CSharp;
@@ -45,7 +46,7 @@ public sealed class ExperimentKernelExtension : IKernelExtension
         Formatter.Register<MlOps.Catalog.CatalogEntry>((entry, writer) => writer.Write(MlOps.Catalog.CatalogReport.Section(entry)), HtmlFormatter.MimeType);
 
         var handlers = new ExperimentHandlers(csharp);
-        var subcommands = DeclareGroup(csharp, ExperimentSyntax.Directive, "Run, browse, compare and share ML.NET experiments (the options of `mlops experiment`).", ExperimentSyntax.Subcommands);
+        var subcommands = DeclareGroup<ExperimentUsageCommand>(csharp, ExperimentSyntax.Directive, "Run, browse, compare and share ML.NET experiments (the options of `mlops experiment`).", ExperimentSyntax.Subcommands);
         csharp.AddDirective<ExperimentRunCommand>(subcommands["run"], handlers.RunAsync);
         csharp.AddDirective<ExperimentListCommand>(subcommands["list"], handlers.ListAsync);
         csharp.AddDirective<ExperimentShowCommand>(subcommands["show"], handlers.ShowAsync);
@@ -60,7 +61,7 @@ public sealed class ExperimentKernelExtension : IKernelExtension
         csharp.AddDirective<PromoteModelCommand>(Declare(RegistrySyntax.Promote), registry.PromoteAsync);
         csharp.AddDirective<RollbackModelCommand>(Declare(RegistrySyntax.Rollback), registry.RollbackAsync);
         csharp.AddDirective<GateModelCommand>(Declare(RegistrySyntax.Gate), registry.GateAsync);
-        var models = DeclareGroup(csharp, RegistrySyntax.Models, "Browse registered models, move aliases, follow lineage (the options of `mlops models`).", RegistrySyntax.ModelsSubcommands);
+        var models = DeclareGroup<ModelsUsageCommand>(csharp, RegistrySyntax.Models, "Browse registered models, move aliases, follow lineage (the options of `mlops models`).", RegistrySyntax.ModelsSubcommands);
         csharp.AddDirective<ModelsListCommand>(models["list"], registry.ListAsync);
         csharp.AddDirective<ModelsShowCommand>(models["show"], registry.ShowAsync);
         csharp.AddDirective<ModelsAliasCommand>(models["alias"], registry.AliasAsync);
@@ -104,7 +105,7 @@ public sealed class ExperimentKernelExtension : IKernelExtension
 
         // #!catalog: the company catalog.
         var catalogHandlers = new CatalogHandlers(csharp);
-        var catalog = DeclareGroup(csharp, CatalogSyntax.Directive, "The company-wide model catalog (the options of `mlops catalog`).", CatalogSyntax.All);
+        var catalog = DeclareGroup<CatalogUsageCommand>(csharp, CatalogSyntax.Directive, "The company-wide model catalog (the options of `mlops catalog`).", CatalogSyntax.All);
         csharp.AddDirective<CatalogListCommand>(catalog["list"], catalogHandlers.ListAsync);
         csharp.AddDirective<CatalogShowCommand>(catalog["show"], catalogHandlers.ShowAsync);
         csharp.AddDirective<CatalogDescribeCommand>(catalog["describe"], catalogHandlers.DescribeAsync);
@@ -113,12 +114,32 @@ public sealed class ExperimentKernelExtension : IKernelExtension
         return Task.CompletedTask;
     }
 
-    /// <summary>A directive whose subcommands are the specs (#!models list, #!catalog show ...): declared on the kernel, returned by name.</summary>
-    private static Dictionary<string, KernelActionDirective> DeclareGroup(CSharpKernel csharp, string directive, string description, IEnumerable<SubcommandSpec> specs)
+    /// <summary>
+    /// A directive whose subcommands are the specs (#!models list, #!catalog show ...): declared on the kernel, returned
+    /// by name. The directive itself answers a line without a known subcommand with the usage.
+    /// </summary>
+    private static Dictionary<string, KernelActionDirective> DeclareGroup<TUsage>(CSharpKernel csharp, string directive, string description, IEnumerable<SubcommandSpec> specs)
+        where TUsage : DirectiveUsageCommand
     {
         var subcommands = specs.ToDictionary(s => s.Name, Declare);
-        csharp.KernelInfo.SupportedDirectives.Add(new KernelActionDirective(directive, description) { Subcommands = subcommands.Values.ToList() });
+        csharp.AddDirective<TUsage>(new KernelActionDirective(directive, description) { Subcommands = subcommands.Values.ToList() }, UsageAsync);
         return subcommands;
+    }
+
+    private static Task UsageAsync(DirectiveUsageCommand command, KernelInvocationContext context)
+    {
+        try
+        {
+            // Parsing the line throws the usage: "Unknown subcommand 'frob'." or "#!experiment needs a subcommand."
+            DirectiveLine.For(command, command.Directive);
+            context.Fail(command, message: $"{command.Directive} needs a subcommand: {string.Join(", ", DirectiveSyntax.Of(command.Directive).Select(s => s.Name))}.");
+        }
+        catch (MlOpsException e)
+        {
+            context.Fail(command, message: e.Message);
+        }
+
+        return Task.CompletedTask;
     }
 
     private static KernelActionDirective Declare(SubcommandSpec spec) => Declare(spec, requireOptions: true);
@@ -167,22 +188,40 @@ public sealed class ExperimentKernelExtension : IKernelExtension
         Enum.GetValues<MlTask>().SelectMany(TrainerCatalog.Names).Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal).Prepend("auto");
 
     /// <summary>
-    /// Experiments in the default store; none when it cannot be opened (completion must never fail the editor). Only a
-    /// local store is read: a server may be slow or down, and completion never waits on the network.
+    /// Local store folders #!experiment was pointed at with --store in this process. The completion callback cannot
+    /// see the line being typed, so a notebook that names its store completes from the stores its cells used.
+    /// </summary>
+    private static readonly ConcurrentDictionary<string, bool> UsedStores = new();
+
+    internal static void RememberStore(string? location)
+    {
+        if (location is not null && !location.Contains("://", StringComparison.Ordinal))
+            UsedStores.TryAdd(Path.GetFullPath(location), true);
+    }
+
+    /// <summary>
+    /// Experiments in the default store and in the stores used so far; none from a store that cannot be opened
+    /// (completion must never fail the editor). Only local stores are read: a server may be slow or down, and
+    /// completion never waits on the network.
     /// </summary>
     internal static IEnumerable<string> ExperimentNames()
     {
-        try
+        var names = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var location in UsedStores.Keys.Prepend(null))
         {
-            var location = RunStoreLocation.Resolve(null);
-            if (!Directory.Exists(location))
-                return [];
-            using var store = MlOps.Storage.Stores.OpenAt(location);
-            return store.ListExperiments().Select(e => e.Name).ToList();
+            try
+            {
+                var folder = location ?? RunStoreLocation.Resolve(null);
+                if (!Directory.Exists(folder))
+                    continue;
+                using var store = MlOps.Storage.Stores.OpenAt(folder);
+                names.UnionWith(store.ListExperiments().Select(e => e.Name));
+            }
+            catch (Exception e) when (ExperimentHandlers.IsCellError(e))
+            {
+            }
         }
-        catch (Exception e) when (e is MlOpsException or IOException or UnauthorizedAccessException or LiteDB.LiteException)
-        {
-            return [];
-        }
+
+        return names;
     }
 }

@@ -59,7 +59,7 @@ internal sealed class MonitorHandlers(CSharpKernel csharp)
             ExperimentHandlers.Show(context, MonitorHtml.Result(result), MonitorHtml.Text(result));
             await csharp.SetValueAsync(args.One("--var") ?? "lastMonitoring", result, typeof(MonitorResult));
         }
-        catch (MlOpsException e)
+        catch (Exception e) when (ExperimentHandlers.IsCellError(e))
         {
             context.Fail(command, message: e.Message);
         }
@@ -80,7 +80,7 @@ internal sealed class MonitorHandlers(CSharpKernel csharp)
             ExperimentHandlers.Show(context, MonitorHtml.History(model, windows), MonitorHtml.HistoryText(model, windows));
             await csharp.SetValueAsync(args.One("--var") ?? "lastMonitoringHistory", windows, typeof(IReadOnlyList<WindowSummary>));
         }
-        catch (MlOpsException e)
+        catch (Exception e) when (ExperimentHandlers.IsCellError(e))
         {
             context.Fail(command, message: e.Message);
         }

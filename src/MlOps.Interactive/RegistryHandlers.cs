@@ -140,7 +140,7 @@ internal sealed class RegistryHandlers(CSharpKernel csharp)
                 context.Publish(new StandardErrorValueProduced(context.Command,
                     [new FormattedValue("text/plain", $"warning: the model catalog was not updated ({failure.Message}). The registry change itself is done; check ${CatalogLocation.Variable}.\n")]));
         }
-        catch (MlOpsException e)
+        catch (Exception e) when (ExperimentHandlers.IsCellError(e))
         {
             context.Fail(command, message: e.Message);
         }

@@ -115,6 +115,11 @@ public sealed class RunNotebookTests : IDisposable
         var text = string.Join("\n", cells.SelectMany(c => c!["outputs"]?.AsArray() ?? []).Select(o => o!["data"]?["text/plain"]?.ToString() ?? ""));
         Assert.Contains("Status: cached", text); // the re-run reused every stage
         Assert.Contains("SameRunAsBefore: True", text);
+        // The variants compared with #!experiment compare (curves side by side), then shared through a file.
+        Assert.Contains("ROC curves", html);
+        Assert.Contains("featurize.max_features: 12 | 3 | 12 | 12", text);
+        Assert.Contains("Exported run", text);
+        Assert.Contains("Imported run", text);
     }
 
     [Fact]

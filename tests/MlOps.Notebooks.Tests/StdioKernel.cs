@@ -53,7 +53,8 @@ public sealed class StdioKernel : IAsyncDisposable
         };
     }
 
-    public static async Task<StdioKernel> StartAsync(string executable, string workingDirectory, TimeSpan timeout)
+    /// <param name="environment">Variables set for the kernel process (e.g. HOME, to give it its own user NuGet.Config).</param>
+    public static async Task<StdioKernel> StartAsync(string executable, string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(executable, ["stdio", "--working-dir", workingDirectory])
         {
@@ -64,6 +65,8 @@ public sealed class StdioKernel : IAsyncDisposable
         };
         start.Environment["DOTNET_INTERACTIVE_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+            start.Environment[name] = value;
         var kernel = new StdioKernel(Process.Start(start)!);
         kernel._process.BeginOutputReadLine();
         kernel._process.BeginErrorReadLine();
