@@ -144,6 +144,18 @@ public sealed class RegistryCliTests : IDisposable
         Assert.Single(err.Trim().Split('\n'));
     }
 
+    [Theory]
+    [InlineData("--version", "1", "--stage", "Production", "Option '--reason' is required")]
+    [InlineData("--version", "one", "--reason", "x", "'one'")]
+    public void A_usage_error_is_exit_2_and_with_json_still_one_error_object(string a, string b, string c, string d, string expected)
+    {
+        var (exit, json, err) = _cli.Json("promote", "--model", Model, a, b, c, d);
+
+        Assert.Equal(2, exit);
+        Assert.Contains(expected, json["error"]!.GetValue<string>());
+        Assert.Contains(expected, err);
+    }
+
     [Fact]
     public void A_gate_file_that_does_not_parse_and_a_threshold_on_a_missing_metric_are_errors()
     {
