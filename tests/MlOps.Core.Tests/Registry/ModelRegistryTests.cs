@@ -263,6 +263,10 @@ public sealed class ModelRegistryTests(RankingsRuns runs) : IClassFixture<Rankin
             Assert.False(smoke.Passed);
             Assert.Contains("corrupted", smoke.Detail);
             Assert.Contains(v.Artifact.Sha256, smoke.Detail);
+            // Registering checks the hash too: a version never starts out with a model that does not match its run's.
+            var e = Assert.Throws<MlOpsException>(() => registry.Register(runs.Weak.Id, Model("altered-register")));
+            Assert.Contains("corrupted", e.Message);
+            Assert.Throws<MlOpsException>(() => registry.Versions(Model("altered-register")));
         }
         finally
         {
