@@ -26,6 +26,12 @@ public static class CliApp
             foreach (var e in parsed.Errors)
                 error.WriteLine($"error: {e.Message}");
             error.WriteLine("Run with --help to see the options.");
+            // A script that asked for --json reads stdout: a usage error is one {"error"} object there too.
+            if (args.Contains("--json"))
+                output.WriteLine(JsonShapes.Write(new System.Text.Json.Nodes.JsonObject
+                {
+                    ["error"] = string.Join(" ", parsed.Errors.Select(e => e.Message)) + " Run with --help to see the options.",
+                }));
             return 2;
         }
         return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error });

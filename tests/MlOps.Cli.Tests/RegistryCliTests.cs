@@ -144,6 +144,18 @@ public sealed class RegistryCliTests : IDisposable
         Assert.Single(err.Trim().Split('\n'));
     }
 
+    [Theory]
+    [InlineData("--version", "1", "--stage", "Production", "Option '--reason' is required")]
+    [InlineData("--version", "one", "--reason", "x", "'one'")]
+    public void A_usage_error_is_exit_2_and_with_json_still_one_error_object(string a, string b, string c, string d, string expected)
+    {
+        var (exit, json, err) = _cli.Json("promote", "--model", Model, a, b, c, d);
+
+        Assert.Equal(2, exit);
+        Assert.Contains(expected, json["error"]!.GetValue<string>());
+        Assert.Contains(expected, err);
+    }
+
     [Fact]
     public void A_gate_file_that_does_not_parse_and_a_threshold_on_a_missing_metric_are_errors()
     {
@@ -169,14 +181,21 @@ public sealed class RegistryCliTests : IDisposable
         // A wide tolerance so both promotions pass no-regression whichever lands first: the test is about the race.
         var gates = _cli.WriteFile("race.yaml", $"models:\n  {Model}:\n    no_regression: {{ tolerance: 1 }}\n");
         var mlops = Path.Combine(AppContext.BaseDirectory, "mlops.dll");
-        Process Start(string version) => Process.Start(new ProcessStartInfo("dotnet")
+        Process Start(string version)
         {
-            // A fixed directory: tests running beside this one may move the process's current one and delete it.
-            WorkingDirectory = Path.GetTempPath(),
-            ArgumentList = { mlops, "promote", "--model", Model, "--version", version, "--stage", "Production", "--reason", "race " + version, "--gates", gates, "--store", _cli.StorePath, "--json" },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
+            var start = new ProcessStartInfo("dotnet")
+            {
+                // A fixed directory: tests running beside this one may move the process's current one and delete it.
+                WorkingDirectory = Path.GetTempPath(),
+                ArgumentList = { mlops, "promote", "--model", Model, "--version", version, "--stage", "Production", "--reason", "race " + version, "--gates", gates, "--store", _cli.StorePath, "--json" },
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            // The audit trail's "who": v1 is promoted by a CI job (CI=true), v2 by a person (the OS user name).
+            if (version == "1") start.Environment["CI"] = "true";
+            else start.Environment.Remove("CI");
+            return Process.Start(start)!;
+        }
         using var first = Start("1");
         using var second = Start("2");
         var outputs = new[] { first, second }.Select(p => (Out: p.StandardOutput.ReadToEndAsync(), Err: p.StandardError.ReadToEndAsync())).ToList();
@@ -197,6 +216,8 @@ public sealed class RegistryCliTests : IDisposable
         Assert.Equal(promotions[0], history[2]!["version"]!.GetValue<int>());
         Assert.Equal("Archived", history[2]!["to"]!.GetValue<string>());
         Assert.Equal("Production", stages[promotions[1] - 1]);
+        var by = history.Where(t => t!["to"]!.GetValue<string>() == "Production").ToDictionary(t => t!["version"]!.GetValue<int>(), t => t!["by"]!.GetValue<string>());
+        Assert.Equal(("ci", Environment.UserName), (by[1], by[2]));
     }
 
     [Fact]

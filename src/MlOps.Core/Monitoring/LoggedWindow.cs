@@ -14,6 +14,8 @@ public static class LoggedWindow
     /// <summary>Write the window to <paramref name="directory"/> and return its path; fails when nothing was logged in the range.</summary>
     public static string Export(IPredictionLogStore log, string model, string directory, DateTime? from = null, DateTime? to = null, string source = "serve")
     {
+        // The model name becomes part of a file name: a safe name only, so "../x" can never write outside the folder.
+        Registry.RegistryNames.ValidateModel(model);
         Directory.CreateDirectory(directory);
         var stamp = (from ?? DateTime.MinValue).ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture) + "-" + (to ?? DateTime.UtcNow).ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
         var path = Path.Combine(directory, $"{model}.{source}.{stamp}.csv");

@@ -130,7 +130,8 @@ internal sealed class GateEvaluator(IRunStore runs)
         return (model, new GateResult(Smoke, passed, rows != taken ? $"{detail}; expected {taken} predictions" : detail));
     }
 
-    private static (int Rows, int Bad) Score(IDataView scored)
+    /// <summary>Predictions scored and how many are NaN or empty (internal: tests feed it real ML.NET views with NaN).</summary>
+    internal static (int Rows, int Bad) Score(IDataView scored)
     {
         var column = scored.Schema.GetColumnOrNull("Score") ?? throw new MlOpsException("The model's output has no Score column; it cannot be served. Re-train it with a supported trainer.");
         var (rows, bad) = (0, 0);

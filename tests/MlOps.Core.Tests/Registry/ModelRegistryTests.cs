@@ -156,6 +156,73 @@ public sealed class ModelRegistryTests(RankingsRuns runs) : IClassFixture<Rankin
     }
 
     [Fact]
+    public void No_regression_rescores_Production_instead_of_trusting_its_stored_metrics()
+    {
+        var model = Model("rescore");
+        var registry = Registry();
+        Assert.True(runs.Strong.Metrics["auc"] < 1.0);
+        // The weak run's model, its rows and its cache entries, but claiming a perfect auc: only re-scoring sees through it.
+        var claims = runs.Weak with
+        {
+            Id = Guid.NewGuid().ToString("N"), Experiment = "claims",
+            Metrics = new Dictionary<string, double>(runs.Weak.Metrics) { ["auc"] = 1.0 },
+        };
+        runs.Store.SaveRun(claims);
+        registry.Register(claims.Id, model);
+        registry.Register(runs.Strong.Id, model);
+        Assert.True(registry.Promote(model, 1, ModelStage.Production, "claims to be perfect").Promoted);
+
+        var result = registry.Promote(model, 2, ModelStage.Production, "really better");
+
+        var gate = result.Gates.Single(g => g.Name == "no-regression");
+        Assert.True(gate.Passed, gate.Detail);
+        Assert.Contains($"Production v1 {Auc(runs.Weak)}", gate.Detail);
+        Assert.True(result.Promoted);
+    }
+
+    [Fact]
+    public void No_regression_lets_a_worse_model_through_within_the_declared_tolerance_only()
+    {
+        var gap = runs.Strong.Metrics["auc"] - runs.Weak.Metrics["auc"];
+        ModelRegistry Declared(string model, double tolerance) =>
+            Registry(FormattableString.Invariant($"models: {{ {model}: {{ no_regression: {{ tolerance: {tolerance} }} }} }}"));
+        PromotionResult WeakAfterStrong(string model, double tolerance)
+        {
+            var registry = Declared(model, tolerance);
+            registry.Register(runs.Strong.Id, model);
+            registry.Register(runs.Weak.Id, model);
+            registry.Promote(model, 1, ModelStage.Production, "strong");
+            return registry.Promote(model, 2, ModelStage.Production, "weak");
+        }
+
+        var within = WeakAfterStrong(Model("tolerant"), gap + 0.001);
+        var beyond = WeakAfterStrong(Model("strict"), gap / 2);
+
+        Assert.True(within.Promoted, string.Join("; ", within.Gates));
+        Assert.False(beyond.Promoted);
+        Assert.False(beyond.Gates.Single(g => g.Name == "no-regression").Passed);
+    }
+
+    [Fact]
+    public void Smoke_fails_when_scoring_a_row_takes_longer_than_the_declared_bound()
+    {
+        var model = Model("latency");
+        var registry = Registry($"models: {{ {model}: {{ smoke: {{ rows: 20, max_latency_ms: 0 }} }} }}");
+        registry.Register(runs.Strong.Id, model);
+
+        var result = registry.Promote(model, 1, ModelStage.Staging, "too slow for a zero bound");
+
+        Assert.False(result.Promoted);
+        var smoke = result.Gates.Single(g => g.Name == "smoke");
+        Assert.False(smoke.Passed);
+        Assert.Contains("scored 20 held-out rows, 0 NaN/empty predictions", smoke.Detail);
+        Assert.Contains("(bound 0)", smoke.Detail);
+        Assert.Equal(ModelStage.None, registry.Version(model, 1).Stage);
+    }
+
+    private static string Auc(Run run) => run.Metrics["auc"].ToString("0.######", System.Globalization.CultureInfo.InvariantCulture);
+
+    [Fact]
     public void An_incompatible_signature_is_refused_unless_acknowledged()
     {
         var model = Model("schema");
@@ -196,6 +263,10 @@ public sealed class ModelRegistryTests(RankingsRuns runs) : IClassFixture<Rankin
             Assert.False(smoke.Passed);
             Assert.Contains("corrupted", smoke.Detail);
             Assert.Contains(v.Artifact.Sha256, smoke.Detail);
+            // Registering checks the hash too: a version never starts out with a model that does not match its run's.
+            var e = Assert.Throws<MlOpsException>(() => registry.Register(runs.Weak.Id, Model("altered-register")));
+            Assert.Contains("corrupted", e.Message);
+            Assert.Throws<MlOpsException>(() => registry.Versions(Model("altered-register")));
         }
         finally
         {
