@@ -27,19 +27,23 @@ internal sealed class RegistryHandlers(CSharpKernel csharp)
         var best = args.Flag("--best");
         if (best == (args.One("--run") is not null))
             throw new MlOpsException("Give either --run <id> or --best --experiment <name> [--metric <m>], not both and not neither.");
-        var model = args.One("--model")!;
+        var (model, reuse) = (args.One("--model")!, args.Flag("--reuse"));
+        bool reused;
         var version = best
-            ? registry.RegisterBest(args.One("--experiment") ?? "", args.One("--metric"), model, args.One("--description"))
-            : registry.Register(args.One("--run")!, model, args.One("--description"));
-        ExperimentHandlers.Show(context, RegistryHtml.Registered(version),
-            $"Registered run {version.RunId} as {version.Model} v{version.Version} (stage {version.Stage})");
+            ? registry.RegisterBest(args.One("--experiment") ?? "", args.One("--metric"), model, args.One("--description"), reuse, out reused)
+            : registry.Register(args.One("--run")!, model, args.One("--description"), reuse, out reused);
+        ExperimentHandlers.Show(context, RegistryHtml.Registered(version, reused), version.RegistrationSummary(reused));
         await SetAsync(args, "lastVersion", version);
     });
 
     public Task PromoteAsync(PromoteModelCommand command, KernelInvocationContext context) => Guarded(command, context, async (args, registry) =>
     {
         var result = registry.Promote(args.One("--model")!, args.Int("--version")!.Value, ParseStage(args.One("--stage")), args.One("--reason")!,
-            new PromotionOptions { ExtraGates = args.All("--gate"), KeepPrevious = args.Flag("--keep-previous"), AcknowledgeSchemaChange = args.Flag("--accept-schema-change") });
+            new PromotionOptions
+            {
+                ExtraGates = args.All("--gate"), KeepPrevious = args.Flag("--keep-previous"), AcknowledgeSchemaChange = args.Flag("--accept-schema-change"),
+                IfNeeded = args.Flag("--if-needed"),
+            });
         await Promotion(args, context, result);
     });
 
@@ -116,7 +120,7 @@ internal sealed class RegistryHandlers(CSharpKernel csharp)
         ExperimentHandlers.Show(context, RegistryHtml.Promotion(result), RegistryText.Promotion(result));
         // Set before failing: the next cell can still inspect why it was refused.
         await SetAsync(args, "lastPromotion", result);
-        if (!result.Promoted)
+        if (!result.Promoted && !result.Unchanged)
             throw new MlOpsException(
                 $"{result.Version.Model} v{result.Version.Version} was not moved to {result.Requested}: {Failed(result.Gates)}. It stays {result.Version.Stage}.");
     }

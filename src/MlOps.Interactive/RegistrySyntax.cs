@@ -25,6 +25,7 @@ internal static class RegistrySyntax
         new("--metric", "With --best: the metric to rank by (default: the task's primary metric)."),
         new("--description", "Free text stored with the version."),
         Model with { Description = "The model to add a version to (created on first registration)." },
+        new("--reuse", "If this run is already a version of the model, answer that version instead of refusing (notebooks and pipelines that re-run on the same store).", Flag: true),
     ]) { Directive = "#!register" };
 
     public static readonly SubcommandSpec Promote = new("promote", "Move a model version to a stage; Staging and Production must pass the model's gates.",
@@ -34,6 +35,7 @@ internal static class RegistrySyntax
         Reason, ExtraGate,
         new("--keep-previous", "Move the displaced Production version to Staging instead of Archived.", Flag: true),
         AcceptSchemaChange with { Description = "Promote even though the signature is not compatible with Production's." },
+        new("--if-needed", "If the version is already in --stage, change nothing and succeed (unchanged: true; its gates are not run again) instead of refusing.", Flag: true),
         Gates,
     ]) { Directive = "#!promote" };
 

@@ -43,6 +43,30 @@ public sealed class RegistryCliTests : IDisposable
         var again = _cli.Run("register", "--run", strong, "--model", Model);
         Assert.Equal(1, again.Exit);
         Assert.Contains("already registered as version 2", again.Err);
+
+        // A re-running pipeline asks for the version the run already is: answered, nothing added.
+        var (reuseExit, reused, reuseErr) = _cli.Json("register", "--run", strong, "--model", Model, "--reuse");
+        Assert.True(reuseExit == 0, reuseErr);
+        Assert.Equal("""{"model":"RFClass-cwurData","version":2,"run":"RUN","stage":"None","reused":true}""".Replace("RUN", strong), reused.ToJsonString());
+        Assert.Equal(2, _cli.Json("models", "show", Model).Json["versions"]!.AsArray().Count);
+    }
+
+    [Fact]
+    public void Promote_if_needed_accepts_a_version_already_in_the_stage_and_changes_nothing()
+    {
+        var (weak, _) = TwoRuns();
+        Register(weak);
+        Assert.Equal(0, _cli.Run("promote", "--model", Model, "--version", "1", "--stage", "Production", "--reason", "first").Exit);
+
+        var refused = _cli.Run("promote", "--model", Model, "--version", "1", "--stage", "Production", "--reason", "again");
+        var (exit, again, err) = _cli.Json("promote", "--model", Model, "--version", "1", "--stage", "Production", "--reason", "again", "--if-needed");
+
+        Assert.Equal(1, refused.Exit);
+        Assert.Contains("already in Production", refused.Err);
+        Assert.True(exit == 0, err);
+        Assert.Equal((false, true, "Production"), (again["promoted"]!.GetValue<bool>(), again["unchanged"]!.GetValue<bool>(), again["stage"]!.GetValue<string>()));
+        Assert.Empty(again["gates"]!.AsArray());
+        Assert.Single(_cli.Json("models", "show", Model).Json["history"]!.AsArray()); // no second transition
     }
 
     [Fact]

@@ -152,5 +152,20 @@ public sealed class RunNotebookTests : IDisposable
         Assert.Contains("✓ auc >= 0.95", text); // the declared gate from notebooks/gates.yaml ran
         Assert.Contains("<ol class=\"mlops-history\"", html);
         Assert.DoesNotContain("<script", html);
+
+        // Run again on the same store: the same best runs are reused, Production is left as it is, nothing is added.
+        using var again = System.Diagnostics.Process.Start(start)!;
+        var againOut = again.StandardOutput.ReadToEndAsync();
+        var againErr = again.StandardError.ReadToEndAsync();
+        Assert.True(again.WaitForExit(TimeSpan.FromMinutes(5)));
+        Assert.True(again.ExitCode == 0, againErr.Result + againOut.Result);
+        var rerun = string.Join("\n", JsonNode.Parse(File.ReadAllText(output))!["cells"]!.AsArray().SelectMany(c => c!["outputs"]?.AsArray() ?? [])
+            .Select(o => o!["data"]?["text/plain"]?.ToString() ?? ""));
+        foreach (var data in new[] { "cwurData", "timesData", "shanghaiData" })
+        {
+            Assert.Contains($"is already RFClass-{data} v1 (stage Production): reused", rerun);
+            Assert.Contains($"RFClass-{data} v1 is already Production: nothing to do", rerun);
+            Assert.Contains($"RFClass-{data}: 1 version(s), Production: v1", rerun);
+        }
     }
 }

@@ -13,9 +13,10 @@ internal static class PromoteCommand
         var gate = new Option<string[]>("--gate") { Description = "An extra metric threshold, e.g. \"auc >= 0.95\" (repeatable; added to the declared gates).", AllowMultipleArgumentsPerToken = false };
         var keep = new Option<bool>("--keep-previous") { Description = "Move the displaced Production version to Staging instead of Archived." };
         var acknowledge = new Option<bool>("--accept-schema-change") { Description = "Promote even though the signature is not compatible with Production's." };
+        var ifNeeded = new Option<bool>("--if-needed") { Description = "If the version is already in --stage, change nothing and succeed (unchanged: true; its gates are not run again) instead of refusing." };
         var command = new Command("promote", "Move a model version to a stage; Staging and Production must pass the model's gates.")
         {
-            RegistryCli.Model, RegistryCli.Version, stage, reason, gate, keep, acknowledge, RegistryCli.Gates, CommonOptions.Store, CommonOptions.Json,
+            RegistryCli.Model, RegistryCli.Version, stage, reason, gate, keep, acknowledge, ifNeeded, RegistryCli.Gates, CommonOptions.Store, CommonOptions.Json,
         };
         command.SetAction(parse => RegistryCli.Guarded(parse, output, error, registry =>
         {
@@ -23,6 +24,7 @@ internal static class PromoteCommand
                 parse.GetValue(reason)!, new PromotionOptions
                 {
                     ExtraGates = parse.GetValue(gate) ?? [], KeepPrevious = parse.GetValue(keep), AcknowledgeSchemaChange = parse.GetValue(acknowledge),
+                    IfNeeded = parse.GetValue(ifNeeded),
                 });
             return RegistryCli.Promotion(parse, output, result);
         }));

@@ -118,6 +118,7 @@ internal static class RegistryCli
         ["gates"] = GateResults(r.Gates),
         ["requestedStage"] = r.Requested.ToString(),
         ["displaced"] = r.Displaced,
+        ["unchanged"] = r.Unchanged,
     };
 
     public static void RenderGates(TextWriter output, IEnumerable<GateResult> gates)
@@ -132,12 +133,10 @@ internal static class RegistryCli
             output.WriteLine(JsonShapes.Write(Promotion(result)));
         else
         {
-            output.WriteLine(result.Promoted
-                ? $"{result.Version.Model} v{result.Version.Version} is now {result.Version.Stage}" + (result.Displaced is { } d ? $" (v{d} left Production)" : "")
-                : $"{result.Version.Model} v{result.Version.Version} was NOT moved to {result.Requested}: a gate failed (it stays {result.Version.Stage})");
+            output.WriteLine(result.Summary);
             RenderGates(output, result.Gates);
         }
-        return result.Promoted ? 0 : Refused;
+        return result.Promoted || result.Unchanged ? 0 : Refused;
     }
 }
 

@@ -45,9 +45,19 @@ public sealed class ModelRegistry
 
     // ---- Register ----
 
-    /// <summary>Register a finished run's model as the next version of <paramref name="model"/>.</summary>
-    public ModelVersion Register(string runIdOrPrefix, string model, string? description = null)
+    /// <summary>
+    /// Register a finished run's model as the next version of <paramref name="model"/>. A run already registered under
+    /// the model is refused, unless <paramref name="reuse"/>: then that version is answered (nothing written, no
+    /// event), so a notebook or pipeline that re-runs on the same store gets the same version instead of failing.
+    /// </summary>
+    public ModelVersion Register(string runIdOrPrefix, string model, string? description = null, bool reuse = false) =>
+        Register(runIdOrPrefix, model, description, reuse, out _);
+
+    /// <inheritdoc cref="Register(string, string, string?, bool)"/>
+    /// <param name="reused">Whether an existing version was answered instead of a new one.</param>
+    public ModelVersion Register(string runIdOrPrefix, string model, string? description, bool reuse, out bool reused)
     {
+        reused = false;
         RegistryNames.ValidateModel(model);
         if (string.IsNullOrWhiteSpace(runIdOrPrefix))
             throw new MlOpsException("Registering needs a run. Give its id with --run (see `mlops experiment list`), or use --best --experiment <name>.");
@@ -61,6 +71,11 @@ public sealed class ModelRegistry
             throw new MlOpsException($"Run {run.Id} has no model artifact to register. Re-run the experiment so the run stores its model.");
         // The artifact must be intact now: a registered version promises a model that loads.
         using (_runs.Artifacts.OpenVerified(run.Model)) { }
+        if (reuse && _models.ListVersions(model).FirstOrDefault(v => v.RunId == run.Id) is { } existing)
+        {
+            reused = true;
+            return existing;
+        }
 
         var version = _models.AddVersion(new ModelVersion
         {
@@ -85,7 +100,11 @@ public sealed class ModelRegistry
     }
 
     /// <summary>Register the best finished run of an experiment by a metric (default: the task's primary metric).</summary>
-    public ModelVersion RegisterBest(string experiment, string? metric, string model, string? description = null)
+    public ModelVersion RegisterBest(string experiment, string? metric, string model, string? description = null, bool reuse = false) =>
+        RegisterBest(experiment, metric, model, description, reuse, out _);
+
+    /// <inheritdoc cref="RegisterBest(string, string?, string, string?, bool)"/>
+    public ModelVersion RegisterBest(string experiment, string? metric, string model, string? description, bool reuse, out bool reused)
     {
         RegistryNames.ValidateModel(model);
         if (string.IsNullOrWhiteSpace(experiment))
@@ -95,7 +114,7 @@ public sealed class ModelRegistry
         if (metric is not null && !best.Metrics.ContainsKey(metric))
             throw new MlOpsException(
                 $"No finished run of '{experiment}' has the metric '{metric}'. Its metrics are: {string.Join(", ", best.Metrics.Keys.Order(StringComparer.Ordinal))}. Fix --metric.");
-        return Register(best.Id, model, description);
+        return Register(best.Id, model, description, reuse, out reused);
     }
 
     // ---- Promote / rollback / gate ----
@@ -140,8 +159,11 @@ public sealed class ModelRegistry
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
             var candidate = Version(model, version);
+            if (candidate.Stage == stage && options.IfNeeded)
+                return new PromotionResult(candidate, stage, false, [], Unchanged: true);
             if (candidate.Stage == stage)
-                throw new MlOpsException($"Version {version} of '{model}' is already in {stage}. Nothing to do; see `mlops models show {model}`.");
+                throw new MlOpsException($"Version {version} of '{model}' is already in {stage}. Nothing to do; see `mlops models show {model}` " +
+                    "(or pass --if-needed to accept a version already there, as a re-run does).");
             var production = Production(model);
             IReadOnlyList<GateResult> results = stage is ModelStage.Staging or ModelStage.Production
                 ? Evaluate(candidate, production, thresholds, options, compareWithProduction)

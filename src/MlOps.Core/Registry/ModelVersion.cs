@@ -50,4 +50,9 @@ public sealed record ModelVersion
     public DateTimeOffset CreatedAt { get; init; }
 
     public string CreatedBy { get; init; } = "";
+
+    /// <summary>What a registration answered, in one line (CLI and notebook text): <paramref name="reused"/> when the run was already this version.</summary>
+    public string RegistrationSummary(bool reused) => reused
+        ? $"Run {RunId} is already {Model} v{Version} (stage {Stage}): reused, nothing registered"
+        : $"Registered run {RunId} as {Model} v{Version} (stage {Stage})";
 }

@@ -12,4 +12,8 @@ public sealed record PromotionOptions
 
     /// <summary>Accept a signature that is not compatible with the current Production version's.</summary>
     public bool AcknowledgeSchemaChange { get; init; }
+
+    /// <summary>A version already in the asked stage is left as it is and answered as unchanged instead of refused
+    /// (re-runs of a notebook or pipeline on the same store). Its gates are not run again.</summary>
+    public bool IfNeeded { get; init; }
 }

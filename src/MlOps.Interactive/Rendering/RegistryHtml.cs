@@ -16,8 +16,9 @@ internal static class RegistryHtml
     // The headline metrics a versions table shows, in this order, when the versions have them.
     private static readonly string[] Headline = ["auc", "accuracy", "f1", "macro_accuracy", "micro_accuracy", "rmse", "mae", "r2"];
 
-    public static string Registered(ModelVersion v) =>
-        $"<div class=\"mlops-registered\"><h4 style=\"margin:4px 0\">registered run <code>{E(Short(v.RunId))}</code> as {E(v.Model)} v{v.Version}</h4>{Versions([v])}</div>";
+    public static string Registered(ModelVersion v, bool reused = false) =>
+        $"<div class=\"mlops-registered\"><h4 style=\"margin:4px 0\">{(reused ? "run" : "registered run")} <code>{E(Short(v.RunId))}</code> " +
+        $"{(reused ? "is already" : "as")} {E(v.Model)} v{v.Version}{(reused ? " (reused)" : "")}</h4>{Versions([v])}</div>";
 
     public static string Versions(IReadOnlyList<ModelVersion> versions)
     {
@@ -56,6 +57,7 @@ internal static class RegistryHtml
     {
         var head = r.Promoted
             ? $"{E(r.Version.Model)} v{r.Version.Version} is now {Stage(r.Version.Stage)}" + (r.Displaced is { } d ? $" (v{d} left Production)" : "")
+            : r.Unchanged ? $"{E(r.Version.Model)} v{r.Version.Version} is already {Stage(r.Version.Stage)}: nothing to do"
             : $"<span style=\"color:#b00\">{E(r.Version.Model)} v{r.Version.Version} was NOT moved to {E(r.Requested.ToString())}</span>: a gate failed (it stays {Stage(r.Version.Stage)})";
         return $"<div class=\"mlops-promotion\"><h4 style=\"margin:4px 0\">{head}</h4>{Gates(r.Gates)}</div>";
     }

@@ -14,10 +14,7 @@ internal static class RegistryText
 
     public static string Gates(IReadOnlyList<GateResult> gates) => string.Join("\n", gates.Select(g => $"  {RegistryHtml.Mark(g.Passed)} {g.Name}: {g.Detail}"));
 
-    public static string Promotion(PromotionResult r) =>
-        (r.Promoted
-            ? $"{r.Version.Model} v{r.Version.Version} is now {r.Version.Stage}" + (r.Displaced is { } d ? $" (v{d} left Production)" : "")
-            : $"{r.Version.Model} v{r.Version.Version} was NOT moved to {r.Requested}: a gate failed (it stays {r.Version.Stage})") + "\n" + Gates(r.Gates);
+    public static string Promotion(PromotionResult r) => r.Summary + "\n" + Gates(r.Gates);
 
     public static string History(IReadOnlyList<Transition> history) => string.Join("\n", history.Select(t =>
         $"  {t.At.ToLocalTime():yyyy-MM-dd HH:mm:ss}  v{t.Version} {t.From} -> {t.To}  by {t.By}: {t.Reason}"));

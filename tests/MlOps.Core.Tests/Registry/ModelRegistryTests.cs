@@ -57,6 +57,40 @@ public sealed class ModelRegistryTests(RankingsRuns runs) : IClassFixture<Rankin
     }
 
     [Fact]
+    public void Reuse_answers_the_version_a_run_already_is_without_writing_or_publishing()
+    {
+        var registry = Registry();
+        var first = registry.Register(runs.Strong.Id, Model("reuse"));
+        _heard.Clear();
+
+        var again = registry.Register(runs.Strong.Id, Model("reuse"), "ignored", reuse: true, out var reused);
+        var other = registry.Register(runs.Weak.Id, Model("reuse"), null, reuse: true, out var otherReused);
+
+        Assert.True(reused);
+        Assert.Equal((first.Version, first.RunId, first.CreatedAt), (again.Version, again.RunId, again.CreatedAt));
+        Assert.False(otherReused); // a run not yet registered still becomes the next version
+        Assert.Equal(2, other.Version);
+        Assert.Equal([2], _heard.OfType<ModelVersionRegistered>().Select(e => e.Version));
+        Assert.Equal(2, registry.Versions(Model("reuse")).Count);
+    }
+
+    [Fact]
+    public void If_needed_leaves_a_version_already_in_the_stage_unchanged_without_gates_or_history()
+    {
+        var registry = Registry();
+        var v = registry.Register(runs.Strong.Id, Model("if-needed"));
+        Assert.True(registry.Promote(v.Model, v.Version, ModelStage.Production, "release").Promoted);
+        var (history, gateRuns) = (registry.History(v.Model).Count, runs.Store.GateRuns(v.Model).Count);
+
+        var again = registry.Promote(v.Model, v.Version, ModelStage.Production, "re-run", new PromotionOptions { IfNeeded = true });
+
+        Assert.Equal((false, true, ModelStage.Production), (again.Promoted, again.Unchanged, again.Version.Stage));
+        Assert.Empty(again.Gates);
+        Assert.Equal((history, gateRuns), (registry.History(v.Model).Count, runs.Store.GateRuns(v.Model).Count));
+        Assert.Contains("is already in Production", Assert.Throws<MlOpsException>(() => registry.Promote(v.Model, v.Version, ModelStage.Production, "re-run")).Message);
+    }
+
+    [Fact]
     public void Unknown_and_failed_runs_are_refused()
     {
         var registry = Registry();
