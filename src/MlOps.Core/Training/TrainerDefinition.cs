@@ -132,7 +132,8 @@ public sealed class TrainerDefinition
                 throw new MlOpsException($"Trainer {Name} option {option.Name} is given twice ('{earlier}' and '{rawName}'). Keep one.");
             if (!option.TryParse(rawValue ?? "", out var value))
                 throw new MlOpsException(
-                    $"Trainer {Name} option {option.Name}='{rawValue}' is not valid: expected {option.TypeDescription}.");
+                    $"Trainer {Name} option {option.Name}='{rawValue}' is not valid: expected {option.TypeDescription}. " +
+                    $"Set it as --set train.{option.Name}=<value> (or in the params file), or leave it out for ML.NET's default.");
             given[option.Name] = rawName;
             result[option.Name] = (option, value);
         }
