@@ -90,6 +90,26 @@ public sealed class ExperimentsTests : IDisposable
         Assert.Contains("x2", run.Signature.Select(c => c.Name).Concat(first.Runs[0].Run.Signature.Select(c => c.Name)).Append("x2"));
     }
 
+    private static double Twice(RowView row) => row.Number("x") * 2;
+
+    private static double Thrice(RowView row) => row.Number("x") * 3;
+
+    [Fact]
+    public void A_step_given_as_a_method_is_keyed_by_its_body_not_only_its_name()
+    {
+        var table = TableLoader.FromDataFrame(Frame());
+        Func<RowView, double> step = Twice;
+        var first = _engine.Run(Request("method", table, new CustomSteps().Derive("x2", step))).Runs[0];
+        var same = _engine.Run(Request("method", table, new CustomSteps().Derive("x2", step))).Runs[0];
+        step = Thrice; // the call site reads "step" both times: only the method's code differs
+        var edited = _engine.Run(Request("method", table, new CustomSteps().Derive("x2", step))).Runs[0];
+
+        Assert.Equal("cached", same.Status);
+        Assert.Equal("finished", edited.Status);
+        Assert.False(edited.Run.Stages.Single(s => s.Name == "featurize").Cached);
+        Assert.NotEqual(first.Run.FeaturizerCodeHash, edited.Run.FeaturizerCodeHash);
+    }
+
     [Fact]
     public void A_custom_step_that_throws_is_a_clear_error_and_no_run_is_written()
     {
