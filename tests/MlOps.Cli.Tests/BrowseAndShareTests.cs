@@ -43,6 +43,21 @@ public sealed class BrowseAndShareTests : IDisposable
     }
 
     [Fact]
+    public void List_experiments_gives_each_experiment_with_its_run_count()
+    {
+        Sweep("first", "3,10");
+        Sweep("second", "5");
+
+        var experiments = _cli.Json("experiment", "list", "--experiments").Json["experiments"]!.AsArray();
+
+        Assert.Equal(["first:2", "second:1"], experiments.Select(e => $"{e!["name"]!.GetValue<string>()}:{e["runs"]!.GetValue<int>()}").Order());
+        Assert.All(experiments, e => Assert.True(DateTimeOffset.Parse(e!["lastRunAt"]!.GetValue<string>()) > DateTimeOffset.UtcNow.AddHours(-1)));
+        var text = _cli.Run("experiment", "list", "--experiments");
+        Assert.Contains("second", text.Out);
+        Assert.DoesNotContain("FastForest", text.Out); // experiments, not runs
+    }
+
+    [Fact]
     public void Show_finds_a_run_by_prefix_with_lineage_and_details()
     {
         var id = Id(Sweep("show", "10")[0]);
