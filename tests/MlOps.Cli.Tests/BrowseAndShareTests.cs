@@ -103,6 +103,17 @@ public sealed class BrowseAndShareTests : IDisposable
         Assert.Equal(auc[1] - auc[0], json["deltas"]!["auc"]![1]!.GetValue<double>(), 5);
         Assert.Equal(2, json["curves"]!.AsArray().Count);
         Assert.True(json["curves"]![0]!["roc"]!.AsArray().Count > 2);
+        // The curves side by side: both runs read at the same false-positive rates and recalls.
+        var tpr = json["curvePoints"]!["tpr@fpr=0.1"]!.AsArray().Select(v => v!.GetValue<double>()).ToList();
+        Assert.Equal(2, tpr.Count);
+        Assert.All(tpr, v => Assert.InRange(v, 0.0, 1.0));
+        var atFullRecall = json["curvePoints"]!["precision@recall=1"]!.AsArray().Select(v => v!.GetValue<double>()).ToList();
+        Assert.All(atFullRecall, v => Assert.InRange(v, 0.4, 1.0));
+        Assert.True(json["curvePoints"]!["tpr@fpr=0.5"]![1]!.GetValue<double>() >= tpr[1]); // the ROC never falls
+
+        var text = _cli.Run("experiment", "compare", a, b).Out;
+        Assert.Contains("tpr@fpr=0.1", text);
+        Assert.Contains("precision@recall=0.9", text);
 
         var all = _cli.Json("experiment", "compare", a, b, "--all").Json["params"]!.AsObject();
         Assert.Contains("featurize.max_rank", all.Select(p => p.Key));

@@ -138,12 +138,15 @@ internal static class ExperimentCommand
             if (parse.GetValue(CommonOptions.Json))
             {
                 JsonArray Values<T>(IReadOnlyList<T> values, Func<T, JsonNode?> map) => new(values.Select(map).ToArray());
+                JsonObject Series(IReadOnlyDictionary<string, IReadOnlyList<double?>> series) =>
+                    new(series.Select(m => KeyValuePair.Create(m.Key, (JsonNode?)Values(m.Value, JsonShapes.Number))));
                 output.WriteLine(JsonShapes.Write(new JsonObject
                 {
                     ["runs"] = Values(comparison.RunIds, id => JsonValue.Create(id)),
                     ["params"] = new JsonObject(comparison.Params.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)Values(p.Value, v => JsonValue.Create(v))))),
-                    ["metrics"] = new JsonObject(comparison.Metrics.Select(m => KeyValuePair.Create(m.Key, (JsonNode?)Values(m.Value, JsonShapes.Number)))),
-                    ["deltas"] = new JsonObject(comparison.Deltas.Select(m => KeyValuePair.Create(m.Key, (JsonNode?)Values(m.Value, JsonShapes.Number)))),
+                    ["metrics"] = Series(comparison.Metrics),
+                    ["deltas"] = Series(comparison.Deltas),
+                    ["curvePoints"] = Series(comparison.CurvePoints),
                     ["curves"] = Values(comparison.Details, d => d is null ? null : new JsonObject
                     {
                         ["roc"] = JsonShapes.Details(d)["roc"]?.DeepClone(),
