@@ -143,6 +143,10 @@ internal static class Render
             var deltas = comparison.Deltas[metric];
             table.AddRow(new[] { metric }.Concat(values.Select((v, i) => i == 0 ? F(v) : $"{F(v)} ({(deltas[i] >= 0 ? "+" : "")}{F(deltas[i])})")).ToArray());
         }
+        if (comparison.CurvePoints.Count > 0)
+            table.AddEmptyRow();
+        foreach (var (point, values) in comparison.CurvePoints)
+            table.AddRow(new[] { point }.Concat(values.Select(v => F(v))).ToArray());
         console.Write(table);
     }
 }

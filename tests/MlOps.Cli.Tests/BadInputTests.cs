@@ -47,7 +47,7 @@ public sealed class BadInputTests : IDisposable
         AssertRejected(["--data", Cwur, "--filter", "world_rank <= 100", "--label", "world_rank < 5000", "--task", "binary"], "single class");
 
     [Fact]
-    public void Unknown_trainer() => AssertRejected(["--data", Cwur, .. Label, "--trainer", "RandomJungle"], "RandomJungle", "FastForest", "LightGbm");
+    public void Unknown_trainer() => AssertRejected(["--data", Cwur, .. Label, "--trainer", "RandomJungle"], "RandomJungle", "FastForest", "LightGbm", "Pick one with --trainer");
 
     [Fact]
     public void Unknown_trainer_option() =>
@@ -55,7 +55,7 @@ public sealed class BadInputTests : IDisposable
 
     [Fact]
     public void Ill_typed_trainer_option() =>
-        AssertRejected(["--data", Cwur, .. Label, "--trainer", "FastForest", "--set", "train.numberOfTrees=many"], "numberOfTrees", "many");
+        AssertRejected(["--data", Cwur, .. Label, "--trainer", "FastForest", "--set", "train.numberOfTrees=many"], "numberOfTrees", "many", "expected integer", "--set train.numberOfTrees=");
 
     [Fact]
     public void Feature_column_missing() =>
@@ -66,7 +66,7 @@ public sealed class BadInputTests : IDisposable
         AssertRejected(["--data", Cwur, .. Label, "--features", "publications,institution"], "institution", "--categorical");
 
     [Fact]
-    public void Expression_that_does_not_parse() => AssertRejected(["--data", Cwur, "--filter", "world_rank <=", "--label", "world_rank < 50"], "does not parse");
+    public void Expression_that_does_not_parse() => AssertRejected(["--data", Cwur, "--filter", "world_rank <=", "--label", "world_rank < 50"], "does not parse", "after 'world_rank <='", "Fix the filter");
 
     [Fact]
     public void Params_file_that_does_not_parse() =>

@@ -43,6 +43,21 @@ public sealed class BrowseAndShareTests : IDisposable
     }
 
     [Fact]
+    public void List_experiments_gives_each_experiment_with_its_run_count()
+    {
+        Sweep("first", "3,10");
+        Sweep("second", "5");
+
+        var experiments = _cli.Json("experiment", "list", "--experiments").Json["experiments"]!.AsArray();
+
+        Assert.Equal(["first:2", "second:1"], experiments.Select(e => $"{e!["name"]!.GetValue<string>()}:{e["runs"]!.GetValue<int>()}").Order());
+        Assert.All(experiments, e => Assert.True(DateTimeOffset.Parse(e!["lastRunAt"]!.GetValue<string>()) > DateTimeOffset.UtcNow.AddHours(-1)));
+        var text = _cli.Run("experiment", "list", "--experiments");
+        Assert.Contains("second", text.Out);
+        Assert.DoesNotContain("FastForest", text.Out); // experiments, not runs
+    }
+
+    [Fact]
     public void Show_finds_a_run_by_prefix_with_lineage_and_details()
     {
         var id = Id(Sweep("show", "10")[0]);
@@ -88,6 +103,17 @@ public sealed class BrowseAndShareTests : IDisposable
         Assert.Equal(auc[1] - auc[0], json["deltas"]!["auc"]![1]!.GetValue<double>(), 5);
         Assert.Equal(2, json["curves"]!.AsArray().Count);
         Assert.True(json["curves"]![0]!["roc"]!.AsArray().Count > 2);
+        // The curves side by side: both runs read at the same false-positive rates and recalls.
+        var tpr = json["curvePoints"]!["tpr@fpr=0.1"]!.AsArray().Select(v => v!.GetValue<double>()).ToList();
+        Assert.Equal(2, tpr.Count);
+        Assert.All(tpr, v => Assert.InRange(v, 0.0, 1.0));
+        var atFullRecall = json["curvePoints"]!["precision@recall=1"]!.AsArray().Select(v => v!.GetValue<double>()).ToList();
+        Assert.All(atFullRecall, v => Assert.InRange(v, 0.4, 1.0));
+        Assert.True(json["curvePoints"]!["tpr@fpr=0.5"]![1]!.GetValue<double>() >= tpr[1]); // the ROC never falls
+
+        var text = _cli.Run("experiment", "compare", a, b).Out;
+        Assert.Contains("tpr@fpr=0.1", text);
+        Assert.Contains("precision@recall=0.9", text);
 
         var all = _cli.Json("experiment", "compare", a, b, "--all").Json["params"]!.AsObject();
         Assert.Contains("featurize.max_rank", all.Select(p => p.Key));

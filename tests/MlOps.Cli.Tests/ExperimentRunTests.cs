@@ -34,6 +34,36 @@ public sealed class ExperimentRunTests : IDisposable
         Assert.All(CachedFlags(run), Assert.False);
     }
 
+    [Theory]
+    [InlineData("multiclass", "country", "LightGbm", new[] { "log_loss", "macro_accuracy", "micro_accuracy" })]
+    [InlineData("regression", "score", "FastTree", new[] { "mae", "r2", "rmse" })]
+    public void Multiclass_and_regression_runs_print_the_contract_metric_names_and_list_prints_the_same_run(
+        string task, string label, string trainer, string[] metrics)
+    {
+        var (exit, json, err) = _cli.Json("experiment", "run", "--name", task, "--data", Path.Combine(CliHarness.Rankings, "cwurData.csv"),
+            "--label", label, "--features", "publications,influence,citations,broad_impact", "--task", task, "--trainer", trainer,
+            "--test-fraction", "0.25", "--seed", "7", "--quiet");
+
+        Assert.True(exit == 0, err);
+        var run = Assert.Single(json["runs"]!.AsArray())!;
+        Assert.Equal("finished", run["status"]!.GetValue<string>());
+        Assert.Equal(trainer, run["trainer"]!.GetValue<string>());
+        Assert.Equal(task, run["task"]!.GetValue<string>());
+        Assert.Equal("0.25", run["params"]!["split.test_fraction"]!.GetValue<string>());
+        Assert.Subset(run["metrics"]!.AsObject().Select(m => m.Key).ToHashSet(), metrics.ToHashSet());
+        Assert.All(metrics, m => Assert.True(double.IsFinite(run["metrics"]![m]!.GetValue<double>()), m));
+        Assert.All(run["stages"]!.AsArray(), s =>
+        {
+            Assert.False(s!["cached"]!.GetValue<bool>());
+            Assert.True(s["seconds"]!.GetValue<double>() >= 0);
+        });
+        Assert.Null(run["error"]);
+
+        var listed = Assert.Single(_cli.Json("experiment", "list", "--name", task).Json["runs"]!.AsArray())!;
+        foreach (var key in new[] { "id", "status", "trainer", "params", "metrics", "stages", "error" })
+            Assert.Equal(run[key]?.ToJsonString(), listed[key]?.ToJsonString());
+    }
+
     [Fact]
     public void Rerunning_an_unchanged_experiment_reuses_every_stage_and_a_train_parameter_change_reuses_the_data_stages()
     {

@@ -45,9 +45,26 @@ internal static class ExperimentCommand
         var sort = new Option<string?>("--sort") { Description = "Sort by this metric (best first: highest, or lowest for rmse/mae/log_loss)." };
         var limit = new Option<int?>("--limit") { Description = "At most this many runs." };
         var best = new Option<bool>("--best") { Description = "Only the best run by --sort (default: the task's primary metric)." };
-        var verb = new Command("list", "List runs (filter, sort by a metric, best run) and experiments.") { name, status, trainer, sort, limit, best };
+        var experiments = new Option<bool>("--experiments") { Description = "List the experiments (runs and last run of each) instead of runs." };
+        var verb = new Command("list", "List runs (filter, sort by a metric, best run) or, with --experiments, the experiments.") { name, status, trainer, sort, limit, best, experiments };
         verb.SetAction(parse => Guarded(parse, output, error, engine =>
         {
+            if (parse.GetValue(experiments))
+            {
+                var summaries = engine.ListExperiments();
+                if (parse.GetValue(CommonOptions.Json))
+                    output.WriteLine(JsonShapes.Write(new JsonObject
+                    {
+                        ["experiments"] = new JsonArray(summaries.Select(e => (JsonNode)new JsonObject
+                        {
+                            ["name"] = e.Name, ["runs"] = e.Runs, ["lastRunAt"] = e.LastRunAt.ToString("O"),
+                        }).ToArray()),
+                    }));
+                else
+                    Render.Experiments(output, summaries);
+                return 0;
+            }
+
             IReadOnlyList<Run> runs;
             if (parse.GetValue(best))
             {
@@ -69,8 +86,6 @@ internal static class ExperimentCommand
             }
             if (parse.GetValue(CommonOptions.Json))
                 output.WriteLine(JsonShapes.Write(new JsonObject { ["runs"] = new JsonArray(runs.Select(r => (JsonNode)JsonShapes.Run(r)).ToArray()) }));
-            else if (runs.Count == 0 && parse.GetValue(name) is null)
-                Render.Experiments(output, engine.ListExperiments());
             else
                 Render.Runs(output, runs);
             return 0;
@@ -123,12 +138,15 @@ internal static class ExperimentCommand
             if (parse.GetValue(CommonOptions.Json))
             {
                 JsonArray Values<T>(IReadOnlyList<T> values, Func<T, JsonNode?> map) => new(values.Select(map).ToArray());
+                JsonObject Series(IReadOnlyDictionary<string, IReadOnlyList<double?>> series) =>
+                    new(series.Select(m => KeyValuePair.Create(m.Key, (JsonNode?)Values(m.Value, JsonShapes.Number))));
                 output.WriteLine(JsonShapes.Write(new JsonObject
                 {
                     ["runs"] = Values(comparison.RunIds, id => JsonValue.Create(id)),
                     ["params"] = new JsonObject(comparison.Params.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)Values(p.Value, v => JsonValue.Create(v))))),
-                    ["metrics"] = new JsonObject(comparison.Metrics.Select(m => KeyValuePair.Create(m.Key, (JsonNode?)Values(m.Value, JsonShapes.Number)))),
-                    ["deltas"] = new JsonObject(comparison.Deltas.Select(m => KeyValuePair.Create(m.Key, (JsonNode?)Values(m.Value, JsonShapes.Number)))),
+                    ["metrics"] = Series(comparison.Metrics),
+                    ["deltas"] = Series(comparison.Deltas),
+                    ["curvePoints"] = Series(comparison.CurvePoints),
                     ["curves"] = Values(comparison.Details, d => d is null ? null : new JsonObject
                     {
                         ["roc"] = JsonShapes.Details(d)["roc"]?.DeepClone(),

@@ -17,18 +17,33 @@ public sealed class CustomSteps
     /// <summary>Replace the loaded table by <paramref name="transform"/>(table) before the built-in steps.</summary>
     public CustomSteps Transform(string name, Func<Table, Table> transform, [CallerArgumentExpression(nameof(transform))] string source = "")
     {
-        _steps.Add((name, transform, source));
+        _steps.Add((name, transform, Code(transform, source)));
         return this;
     }
 
     /// <summary>Add a numeric column computed per row (NaN = missing).</summary>
     public CustomSteps Derive(string column, Func<RowView, double> compute, [CallerArgumentExpression(nameof(compute))] string source = "")
     {
-        _steps.Add(("derive " + column, table => AddColumn(table, column, compute), source));
+        _steps.Add(("derive " + column, table => AddColumn(table, column, compute), Code(compute, source)));
         return this;
     }
 
-    /// <summary>Hash of every step's name and source text; empty when there are none.</summary>
+    /// <summary>
+    /// The text a step is keyed by. A lambda's source is its code; a method group or a delegate variable
+    /// (<c>Derive("x", MyStep)</c>, <c>Derive("x", step)</c>) shows only a name, so the method's IL is added:
+    /// editing the method's body then re-runs featurize instead of reusing a stale output.
+    /// </summary>
+    private static string Code(Delegate step, string source)
+    {
+        var text = source.TrimStart();
+        if (text.Contains("=>", StringComparison.Ordinal) || text.StartsWith("delegate", StringComparison.Ordinal))
+            return source;
+        var method = step.Method;
+        var il = method.GetMethodBody()?.GetILAsByteArray() ?? [];
+        return $"{source}\n{method.DeclaringType?.FullName}.{method.Name}\n{Convert.ToHexString(il)}";
+    }
+
+    /// <summary>Hash of every step's name and code; empty when there are none.</summary>
     public string CodeHash => IsEmpty ? "" : ContentHash.Combine(_steps.SelectMany(s => new[] { s.Name, s.Source }).ToArray()).Hex;
 
     internal Table Apply(Table table)

@@ -1,4 +1,5 @@
 using System.Linq.Expressions;
+using System.Text.RegularExpressions;
 using DynamicExpresso;
 using DynamicExpresso.Exceptions;
 
@@ -110,9 +111,14 @@ internal sealed class RowExpression
         return new RowExpression(text, lambda.ReturnType, numberColumns, textColumns, compiled);
     }
 
-    private static MlOpsException ParseError(string text, string what, ParseException e) =>
-        new($"The {what} expression '{text}' does not parse at position {e.Position}: {e.Message}. " +
-            "Write a C# expression over column names, e.g. world_rank <= 100 or country == \"USA\".", e);
+    private static MlOpsException ParseError(string text, string what, ParseException e)
+    {
+        // The parser's message repeats the position as " (at index N)."; say it once, with the text read so far.
+        var reason = Regex.Replace(e.Message, @"\s*\(at index \d+\)\.?$|\.$", "");
+        var before = text[..Math.Clamp(e.Position, 0, text.Length)].TrimEnd();
+        return new($"The {what} expression '{text}' does not parse at position {e.Position} (after '{before}'): {reason}. " +
+            $"Fix the {what}: write a C# expression over column names, e.g. world_rank <= 100 or country == \"USA\".", e);
+    }
 
     public object? Evaluate(double[] numbers, string?[] texts) => _evaluate(numbers, texts);
 }

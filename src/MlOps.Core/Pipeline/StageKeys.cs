@@ -23,8 +23,9 @@ internal static class StageKeys
     public static string ForSplit(string featurizeKey, ParamSet p) =>
         ContentHash.Combine("split/v1", featurizeKey, p.Canonical("split", "seed")).Hex;
 
+    // train/v2: linear trainers standardize their features inside the model.
     public static string ForTrain(string splitKey, string task, string trainer, IReadOnlyDictionary<string, string> options, int seed) =>
-        ContentHash.Combine("train/v1", splitKey, task, trainer, string.Join("\n", options.OrderBy(o => o.Key, StringComparer.Ordinal).Select(o => o.Key + "=" + o.Value)),
+        ContentHash.Combine("train/v2", splitKey, task, trainer, string.Join("\n", options.OrderBy(o => o.Key, StringComparer.Ordinal).Select(o => o.Key + "=" + o.Value)),
             seed.ToString(System.Globalization.CultureInfo.InvariantCulture)).Hex;
 
     public static string ForEvaluate(string trainKey, ParamSet p) => ContentHash.Combine("evaluate/v1", trainKey, p.Canonical("evaluate")).Hex;

@@ -89,7 +89,7 @@ public static class TrainerCatalog
             message += $" 'auto' picks among: {string.Join(", ", AutoCandidates(task))}.";
         else if (NameSuggestion.Closest(name, valid) is { } suggestion)
             message += $" Did you mean {suggestion}?";
-        throw new MlOpsException(message);
+        throw new MlOpsException(message + " Pick one with --trainer <name> (param train.trainer), or --trainer auto.");
     }
 
     internal static TrainerDefinition? TryFind(MlTask task, string name)

@@ -132,7 +132,8 @@ public sealed class TrainerDefinition
                 throw new MlOpsException($"Trainer {Name} option {option.Name} is given twice ('{earlier}' and '{rawName}'). Keep one.");
             if (!option.TryParse(rawValue ?? "", out var value))
                 throw new MlOpsException(
-                    $"Trainer {Name} option {option.Name}='{rawValue}' is not valid: expected {option.TypeDescription}.");
+                    $"Trainer {Name} option {option.Name}='{rawValue}' is not valid: expected {option.TypeDescription}. " +
+                    $"Set it as --set train.{option.Name}=<value> (or in the params file), or leave it out for ML.NET's default.");
             given[option.Name] = rawName;
             result[option.Name] = (option, value);
         }
@@ -158,17 +159,27 @@ public sealed class TrainerDefinition
     /// A ready-to-fit estimator: options applied, the trainer's own seed set to <paramref name="seed"/> and, for
     /// multiclass, wrapped as MapValueToKey(Label) → trainer → MapKeyToValue(PredictedLabel) so predictions are
     /// the original class names. Create <paramref name="ml"/> with the same seed: SDCA's shuffling and
-    /// permutation importance draw from the context's random source.
+    /// permutation importance draw from the context's random source. Linear trainers get a feature normalizer first.
     /// </summary>
     public IEstimator<ITransformer> CreateEstimator(MLContext ml, IReadOnlyDictionary<string, string> options, int seed)
     {
         ArgumentNullException.ThrowIfNull(ml);
-        var trainer = CreateTrainer(ml, ValidateParsed(options ?? new Dictionary<string, string>()), seed);
+        var parsed = ValidateParsed(options ?? new Dictionary<string, string>());
+        var trainer = CreateTrainer(ml, parsed, seed);
+        // SDCA and L-BFGS are linear: on raw columns (counts in the hundreds beside ratios near 1) SDCA regression
+        // diverged and logistic regression stalled, so they see standardized features (ML.NET's advice for
+        // them). Trees split on thresholds and need no scaling. The normalizer is saved inside the model.
+        var learner = !_isOneVersusAll ? Name : parsed.TryGetValue(BinaryTrainerOption, out var b) ? (string)b.Value! : DefaultOvaBinary.Name;
+        if (IsLinear(learner))
+            trainer = ml.Transforms.NormalizeMeanVariance("Features", fixZero: false).Append(trainer);
         if (Task != MlTask.Multiclass) return trainer;
         return ml.Transforms.Conversion.MapValueToKey("Label")
             .Append(trainer)
             .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
     }
+
+    private static bool IsLinear(string trainer) =>
+        trainer.StartsWith("Sdca", StringComparison.Ordinal) || trainer.StartsWith("Lbfgs", StringComparison.Ordinal);
 
     private IEstimator<ITransformer> CreateTrainer(MLContext ml, Dictionary<string, (TrainerOption? Option, object? Value)> parsed, int seed)
     {

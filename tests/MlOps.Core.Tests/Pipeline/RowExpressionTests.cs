@@ -37,6 +37,9 @@ public sealed class RowExpressionTests
         var error = Assert.Throws<MlOpsException>(() => RowExpression.Compile("world_rank <= ", Kind, "filter"));
         Assert.Contains("does not parse", error.Message);
         Assert.Contains("world_rank <= 100", error.Message);
+        Assert.Contains("position 14 (after 'world_rank <=')", error.Message);
+        Assert.DoesNotContain("(at index", error.Message); // the position is said once
+        Assert.DoesNotContain("..", error.Message);
     }
 
     [Fact]
