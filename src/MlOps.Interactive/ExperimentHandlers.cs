@@ -88,6 +88,13 @@ internal sealed partial class ExperimentHandlers(CSharpKernel csharp)
 
     public Task ListAsync(ExperimentListCommand command, KernelInvocationContext context) => Guarded(command, context, async (args, engine) =>
     {
+        if (args.Flag("--experiments"))
+        {
+            var experiments = engine.ListExperiments();
+            Show(context, HtmlReport.Experiments(experiments), string.Join("\n", experiments.Select(e => $"{e.Name}: {e.Runs} runs, last {e.LastRunAt:yyyy-MM-dd HH:mm}")));
+            await SetAsync(args, "lastExperiments", experiments);
+            return;
+        }
         IReadOnlyList<Run> runs;
         var metric = args.One("--sort");
         var name = args.One("--name");
@@ -109,10 +116,7 @@ internal sealed partial class ExperimentHandlers(CSharpKernel csharp)
             });
         }
 
-        if (runs.Count == 0 && name is null)
-            Show(context, HtmlReport.Experiments(engine.ListExperiments()), string.Join("\n", engine.ListExperiments().Select(e => $"{e.Name}: {e.Runs} runs")));
-        else
-            Show(context, HtmlReport.Runs(runs, BestOf(runs, metric)), PlainText.Runs(runs));
+        Show(context, HtmlReport.Runs(runs, BestOf(runs, metric)), PlainText.Runs(runs));
         await SetAsync(args, "lastRuns", runs);
     });
 

@@ -37,7 +37,7 @@ internal static class ExperimentSyntax
         new("--quiet", "No live progress display.", Flag: true),
     ]);
 
-    public static readonly SubcommandSpec List = new("list", "List runs (filter, sort by a metric, best run) and experiments.",
+    public static readonly SubcommandSpec List = new("list", "List runs (filter, sort by a metric, best run) or, with --experiments, the experiments.",
     [
         new("--name", "Only runs of this experiment."),
         new("--status", "Only runs with this status: running, finished, failed."),
@@ -45,6 +45,7 @@ internal static class ExperimentSyntax
         new("--sort", "Sort by this metric (best first: highest, or lowest for rmse/mae/log_loss)."),
         new("--limit", "At most this many runs.") { NumberKind = "an integer" },
         new("--best", "Only the best run by --sort (default: the task's primary metric).", Flag: true),
+        new("--experiments", "List the experiments (runs and last run of each) instead of runs.", Flag: true),
     ]);
 
     public static readonly SubcommandSpec Show = new("show", "Show one run: params, metrics, stages, data fingerprint, model, charts.",

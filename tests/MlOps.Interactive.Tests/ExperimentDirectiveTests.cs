@@ -100,6 +100,12 @@ public sealed class ExperimentDirectiveTests : IDisposable
         Assert.Contains("<table class=\"mlops-runs\"", Displayed(list).Single(v => v.MimeType == "text/html").Value);
         Assert.Equal("2", ReturnedText(await _session.SubmitAsync("lastRuns.Count")));
 
+        // The experiments themselves, as `mlops experiment list --experiments` gives them.
+        var experiments = await _session.SubmitAsync($"#!experiment list --experiments --store \"{_session.Store}\"");
+        AssertSucceeded(experiments);
+        Assert.Contains(Displayed(experiments), v => v.MimeType == "text/plain" && v.Value.Contains("cmp: 2 runs"));
+        Assert.Equal("2", ReturnedText(await _session.SubmitAsync("lastExperiments.Single(e => e.Name == \"cmp\").Runs")));
+
         var show = await _session.SubmitAsync($"#!experiment show {runIds[0][..8]} --store \"{_session.Store}\"");
         AssertSucceeded(show);
         Assert.Contains("<svg", Displayed(show).Single(v => v.MimeType == "text/html").Value);
