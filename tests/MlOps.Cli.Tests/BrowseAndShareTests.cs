@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 
 namespace MlOps.Cli.Tests;
@@ -175,5 +176,41 @@ public sealed class BrowseAndShareTests : IDisposable
         Assert.Equal(6, runs.Count);
         Assert.All(runs, r => Assert.Equal("finished", r!["status"]!.GetValue<string>()));
         Assert.Equal(3, runs.Count(r => r!["experiment"]!.GetValue<string>() == "writer-a"));
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
+
+    [Fact]
+    public void A_run_stopped_by_SIGTERM_is_stored_as_failed_not_left_running()
+    {
+        // 200,000 trees: minutes of training, so the signal lands while the run is running.
+        using var process = Process.Start(new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Path.GetTempPath(),
+            ArgumentList =
+            {
+                Path.Combine(AppContext.BaseDirectory, "mlops.dll"), "experiment", "run", "--name", "stopped", "--params", CliHarness.ParamsFile,
+                "--set", $"data.path={CliHarness.Rankings}", "--set", "train.n_est=200000", "--store", _cli.StorePath, "--quiet",
+            },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+        while (_cli.Json("experiment", "list", "--name", "stopped", "--status", "running").Json["runs"]!.AsArray().Count == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline && !process.HasExited, "the run never showed as running: " + (process.HasExited ? stderr.Result : ""));
+            Thread.Sleep(200);
+        }
+
+        Assert.Equal(0, kill(process.Id, 15)); // SIGTERM, as a CI runner or `docker stop` sends
+        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(1)));
+
+        Assert.NotEqual(0, process.ExitCode);
+        var run = Assert.Single(_cli.Json("experiment", "list", "--name", "stopped").Json["runs"]!.AsArray())!;
+        Assert.Equal("failed", run["status"]!.GetValue<string>());
+        Assert.Contains("Interrupted (stopped by SIGTERM)", run["error"]!.GetValue<string>());
+        Assert.Contains("stored as failed (interrupted)", stderr.Result);
     }
 }

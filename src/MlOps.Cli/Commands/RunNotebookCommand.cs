@@ -47,6 +47,7 @@ internal static class RunNotebookCommand
             values[assignment[..equals].Trim()] = assignment[(equals + 1)..];
         }
 
+        using var stop = StopSignals.EndRunsOnStop(error); // a cell's training runs end as failed, not running, on Ctrl+C
         NotebookRunResult result;
         try
         {

@@ -62,6 +62,7 @@ internal static class RunVerb
             var json = parse.GetValue(CommonOptions.Json);
             var request = options.ToRequest("cli");
             var progress = parse.GetValue(quiet) ? null : new ConsoleProgress(error);
+            using var stop = StopSignals.EndRunsOnStop(error);
             var result = engine.Run(request, progress);
             if (json)
                 output.WriteLine(JsonShapes.Write(new JsonObject

@@ -372,7 +372,7 @@ internal sealed class ExperimentRunner
             return FromCache(plan, trainEntry, evaluateEntry);
 
         var run = NewRun(plan);
-        _store.SaveRun(run);
+        RunsInFlight.Start(_store, run); // saved as running, and ended as failed if the process is told to stop
         var stages = plan.PreparedStages.ToList();
         Task<ArtifactRef>? modelWrite = null;
         try
@@ -427,7 +427,9 @@ internal sealed class ExperimentRunner
             var produced = Unsaved(plan.LoadKey, plan.ValidateKey, plan.FeaturizeKey, plan.SplitKey, plan.TrainKey);
 
             run = run with { Status = RunStatus.Finished, EndedAt = _clock.GetUtcNow(), Metrics = evaluation.Metrics, Model = model, Stages = Keyed(stages, plan) };
-            _store.SaveBatch(run, evaluation.Details, [.. produced, evaluated]);
+            var finished = run;
+            if (!RunsInFlight.Ended(run, () => _store.SaveBatch(finished, evaluation.Details, [.. produced, evaluated])))
+                throw new MlOpsException("The process was interrupted before this run was stored as finished.");
             MarkSaved(produced);
             return new RunOutcome(run, Cached: false, plan.Notes);
         }
@@ -437,7 +439,8 @@ internal sealed class ExperimentRunner
             var message = e is MlOpsException ? e.Message : $"{plan.Trainer.Name} failed while training or evaluating: {e.GetType().Name}: {e.Message} " +
                 "Check the trainer options (an out-of-range value is the usual cause) and the data; the run is stored as failed.";
             run = run with { Status = RunStatus.Failed, EndedAt = _clock.GetUtcNow(), Error = message, Stages = Keyed(stages, plan) };
-            _store.SaveRun(run);
+            var failed = run;
+            RunsInFlight.Ended(run, () => _store.SaveRun(failed)); // an interruption stored it as failed already
             Report(plan.Index, plan.Count, plan.Trainer.Name, "run", StageState.Failed, TimeSpan.Zero, message);
             return new RunOutcome(run, Cached: false, plan.Notes);
         }
