@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using LiteDB;
 using MlOps.Serving;
@@ -102,9 +103,7 @@ public sealed partial class LiteDbRunStore : IPredictionRequestStore
             var scratch = new PredictionSegment.Buffer();
             foreach (var ((key, source, columnSet), records) in groups)
             {
-                // Usually in order already (the logger's queue is): sorted only when not.
-                if (Enumerable.Range(1, records.Count - 1).Any(i => records[i].Ticks < records[i - 1].Ticks))
-                    records.Sort((a, b) => a.Ticks != b.Ticks ? a.Ticks.CompareTo(b.Ticks) : a.Sequence.CompareTo(b.Sequence));
+                SortNearlyOrdered(CollectionsMarshal.AsSpan(records));
                 for (var first = 0; first < records.Count;)
                 {
                     var segment = new PredictionSegment(records[first].Ticks, records[first].Sequence, scratch);
@@ -135,6 +134,39 @@ public sealed partial class LiteDbRunStore : IPredictionRequestStore
                 _columnSetIds[names] = id;
                 _columnSets[id] = names.Split(ColumnSeparator);
             }
+    }
+
+    /// <summary>
+    /// Time order by (ticks, sequence). The logger's queue is almost in order already (requests answered on two
+    /// threads arrive a few places apart), so an insertion sort is linear here; a general sort with a comparison
+    /// delegate showed up in profiles of a busy server.
+    /// </summary>
+    private static void SortNearlyOrdered(Span<(long Ticks, long Sequence, LoggedRequest Request, int Row)> records)
+    {
+        // Far out of order (records appended by other code): past this many moves a general sort is cheaper.
+        var budget = 8L * records.Length;
+        for (var i = 1; i < records.Length; i++)
+        {
+            var item = records[i];
+            var j = i - 1;
+            if (!Before(item, records[j]))
+                continue;
+            while (j >= 0 && Before(item, records[j]))
+            {
+                records[j + 1] = records[j];
+                j--;
+                budget--;
+            }
+            records[j + 1] = item;
+            if (budget < 0)
+            {
+                records.Sort(static (a, b) => a.Ticks != b.Ticks ? a.Ticks.CompareTo(b.Ticks) : a.Sequence.CompareTo(b.Sequence));
+                return;
+            }
+        }
+
+        static bool Before((long Ticks, long Sequence, LoggedRequest, int) a, (long Ticks, long Sequence, LoggedRequest, int) b) =>
+            a.Ticks < b.Ticks || (a.Ticks == b.Ticks && a.Sequence < b.Sequence);
     }
 
     public IEnumerable<LoggedPrediction> ReadPredictions(string model, int? version = null, string? source = null, DateTime? from = null, DateTime? to = null)

@@ -44,6 +44,19 @@ public abstract partial class RunStoreContract
     }
 
     [Fact]
+    public void Batches_out_of_timestamp_order_read_back_in_order()
+    {
+        // Neighbours swapped (as requests answered on two threads queue) and a batch wholly reversed (far out of order).
+        var nearly = Enumerable.Range(0, 3000).Select(i => i % 2 == 0 && i + 1 < 3000 ? i + 1 : i % 2 == 1 ? i - 1 : i).Select(s => Logged(s)).ToList();
+        var reversed = Enumerable.Range(3000, 3000).Reverse().Select(s => Logged(s)).ToList();
+
+        PredictionLog.AppendPredictions(nearly);
+        PredictionLog.AppendPredictions(reversed);
+
+        Assert.Equal(Enumerable.Range(0, 6000), PredictionLog.ReadPredictions("rankings").Select(p => (int)p.Score!.Value));
+    }
+
+    [Fact]
     public void Predictions_keep_every_value_and_timestamp_exactly()
     {
         var at = LogT0.AddTicks(1_234_567);
