@@ -1,5 +1,4 @@
 using MlOps.Catalog;
-using NpgsqlTypes;
 
 namespace MlOps.Storage.Postgres;
 
@@ -15,12 +14,12 @@ public sealed partial class PostgresStore
         // The time comes back in UTC (offset 0), as the embedded store returns it; the instant and its ticks are kept.
         var doc = StoreJson.Write(record with { At = record.At.ToUniversalTime() });
         // Insert, never upsert: an existing id is refused by the primary key, also between concurrent writers.
-        if (WriteRecordRow("INSERT INTO catalog_records (id, model, doc) VALUES (@id, @model, @doc::json) ON CONFLICT (id) DO NOTHING",
-                ("id", record.Id), ("model", record.Model), ("doc", doc)) == 0)
+        if (WriteRecordRow(new Statement("INSERT INTO catalog_records (id, model, doc) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING",
+                record.Id, record.Model, new JsonValue(doc))) == 0)
             throw new MlOpsException($"Catalog record {record.Id} already exists; records are never replaced. Append a correction instead.");
     }
 
     public IReadOnlyList<CatalogRecord> ReadRecords(string? model = null) => ReadRecordDocs(
-        "SELECT doc::text FROM catalog_records WHERE @model IS NULL OR model = @model ORDER BY seq",
-        StoreJson.Read<CatalogRecord>, Optional("model", NpgsqlDbType.Text, model));
+        new Statement("SELECT doc::text FROM catalog_records WHERE $1::text IS NULL OR model = $1 ORDER BY seq", model),
+        StoreJson.Read<CatalogRecord>);
 }

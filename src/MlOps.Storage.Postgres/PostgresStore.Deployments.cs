@@ -1,5 +1,4 @@
 using MlOps.Serving;
-using NpgsqlTypes;
 
 namespace MlOps.Storage.Postgres;
 
@@ -11,13 +10,13 @@ public sealed partial class PostgresStore
         ArgumentNullException.ThrowIfNull(deployment);
         // Times come back in UTC (offset 0), as the embedded store returns them; the instant and its ticks are kept.
         var utc = deployment with { StartedAt = deployment.StartedAt.ToUniversalTime(), StoppedAt = deployment.StoppedAt?.ToUniversalTime() };
-        WriteRecordRow(
-            "INSERT INTO deployments (id, model, started_ticks, doc) VALUES (@id, @model, @started, @doc::jsonb) " +
+        WriteRecordRow(new Statement(
+            "INSERT INTO deployments (id, model, started_ticks, doc) VALUES ($1, $2, $3, $4) " +
             "ON CONFLICT (id) DO UPDATE SET model = excluded.model, started_ticks = excluded.started_ticks, doc = excluded.doc",
-            ("id", utc.Id), ("model", utc.Model), ("started", utc.StartedAt.UtcTicks), ("doc", StoreJson.Write(utc)));
+            utc.Id, utc.Model, utc.StartedAt.UtcTicks, new JsonValue(StoreJson.Write(utc), Indexable: true)));
     }
 
     public IReadOnlyList<Deployment> ListDeployments(string? model = null) => ReadRecordDocs(
-        "SELECT doc::text FROM deployments WHERE @model IS NULL OR model = @model ORDER BY started_ticks DESC, id",
-        StoreJson.Read<Deployment>, Optional("model", NpgsqlDbType.Text, model));
+        new Statement("SELECT doc::text FROM deployments WHERE $1::text IS NULL OR model = $1 ORDER BY started_ticks DESC, id", model),
+        StoreJson.Read<Deployment>);
 }

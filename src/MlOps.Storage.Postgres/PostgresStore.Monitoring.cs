@@ -1,5 +1,4 @@
 using MlOps.Monitoring;
-using NpgsqlTypes;
 
 namespace MlOps.Storage.Postgres;
 
@@ -13,35 +12,28 @@ public sealed partial class PostgresStore
     public void SaveProfile(ReferenceProfile profile)
     {
         ArgumentNullException.ThrowIfNull(profile);
-        WriteRecordRow(
-            "INSERT INTO monitor_profiles (model, version, doc) VALUES (@model, @version, @doc::json) " +
-            "ON CONFLICT (model, version) DO UPDATE SET doc = excluded.doc",
-            ("model", profile.Model), ("version", profile.Version), ("doc", profile.ToJson()));
+        WriteRecordRow(new Statement(
+            "INSERT INTO monitor_profiles (model, version, doc) VALUES ($1, $2, $3) ON CONFLICT (model, version) DO UPDATE SET doc = excluded.doc",
+            profile.Model, profile.Version, new JsonValue(profile.ToJson())));
     }
 
     public ReferenceProfile? FindProfile(string model, int version) => ReadRecordDocs(
-        "SELECT doc::text FROM monitor_profiles WHERE model = @model AND version = @version",
-        ReferenceProfile.FromJson, Optional("model", NpgsqlDbType.Text, model), Optional("version", NpgsqlDbType.Integer, version)).SingleOrDefault();
+        new Statement("SELECT doc::text FROM monitor_profiles WHERE model = $1 AND version = $2", model, version), ReferenceProfile.FromJson).SingleOrDefault();
 
     public void SaveCheck(MonitoringReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
-        WriteRecordRow(
-            "INSERT INTO monitor_checks (model, version, window_id, at_ticks, doc) VALUES (@model, @version, @window, @at, @doc::json) " +
+        WriteRecordRow(new Statement(
+            "INSERT INTO monitor_checks (model, version, window_id, at_ticks, doc) VALUES ($1, $2, $3, $4, $5) " +
             "ON CONFLICT (model, version, window_id) DO UPDATE SET at_ticks = excluded.at_ticks, doc = excluded.doc",
-            ("model", report.Model), ("version", report.Version), ("window", report.WindowId), ("at", report.At.UtcTicks), ("doc", MonitoringJson.Write(report)));
+            report.Model, report.Version, report.WindowId, report.At.UtcTicks, new JsonValue(MonitoringJson.Write(report))));
     }
 
     public IReadOnlyList<MonitoringReport> ListChecks(string model, int? version = null) => Read(connection =>
     {
-        using var command = Command(connection, null,
-            "SELECT at_ticks, version, window_id, doc::text FROM monitor_checks WHERE model = @model AND (@version IS NULL OR version = @version)");
-        command.Parameters.Add(Optional("model", NpgsqlDbType.Text, model));
-        command.Parameters.Add(Optional("version", NpgsqlDbType.Integer, version));
-        var rows = new List<(long At, string Key, string Json)>();
-        using (var reader = command.ExecuteReader())
-            while (reader.Read())
-                rows.Add((reader.GetInt64(0), $"{model}\u001f{reader.GetInt32(1)}\u001f{reader.GetString(2)}", reader.GetString(3)));
+        var rows = Query(connection, null,
+            new Statement("SELECT at_ticks, version, window_id, doc::text FROM monitor_checks WHERE model = $1 AND ($2::integer IS NULL OR version = $2)", model, version),
+            reader => (At: reader.GetInt64(0), Key: $"{model}\u001f{reader.GetInt32(1)}\u001f{reader.GetString(2)}", Json: reader.GetString(3)));
         // Ties in time are ordered by the embedded store's key (model, version, window as ordinal text), so both agree.
         return rows.OrderBy(r => r.At).ThenBy(r => r.Key, StringComparer.Ordinal).Select(r => MonitoringJson.Read<MonitoringReport>(r.Json)).ToList();
     });
@@ -50,12 +42,11 @@ public sealed partial class PostgresStore
     {
         ArgumentNullException.ThrowIfNull(record);
         // Insert, never upsert: an existing id is refused by the primary key, also between concurrent writers.
-        if (WriteRecordRow("INSERT INTO monitor_decisions (id, model, at_ticks, doc) VALUES (@id, @model, @at, @doc::json) ON CONFLICT (id) DO NOTHING",
-                ("id", record.Id), ("model", record.Model), ("at", record.At.UtcTicks), ("doc", MonitoringJson.Write(record))) == 0)
+        if (WriteRecordRow(new Statement("INSERT INTO monitor_decisions (id, model, at_ticks, doc) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING",
+                record.Id, record.Model, record.At.UtcTicks, new JsonValue(MonitoringJson.Write(record)))) == 0)
             throw new MlOpsException($"Decision record {record.Id} already exists and records are append-only. Record a correction as a new record with Supersedes = \"{record.Id}\".");
     }
 
     public IReadOnlyList<DecisionRecord> ListDecisions(string model) => ReadRecordDocs(
-        "SELECT doc::text FROM monitor_decisions WHERE model = @model ORDER BY at_ticks, seq",
-        MonitoringJson.Read<DecisionRecord>, Optional("model", NpgsqlDbType.Text, model));
+        new Statement("SELECT doc::text FROM monitor_decisions WHERE model = $1 ORDER BY at_ticks, seq", model), MonitoringJson.Read<DecisionRecord>);
 }

@@ -45,39 +45,40 @@ public sealed partial class PostgresStore
     public IEnumerable<LoggedPrediction> ReadPredictions(string model, int? version = null, string? source = null, DateTime? from = null, DateTime? to = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(model);
-        var (where, parameters) = PredictionFilter(model, version, source, from is { } f ? LogTicks(f) : null, to is { } t ? LogTicks(t) : null);
+        var (where, values) = PredictionFilter(model, version, source, from is { } f ? LogTicks(f) : null, to is { } t ? LogTicks(t) : null);
         return StreamPredictions(model, source is not null,
-            $"SELECT version, ticks, source, inputs, label, score, probability FROM predictions WHERE {where} ORDER BY ticks, id", parameters);
+            new Statement($"SELECT version, ticks, source, inputs, label, score, probability FROM predictions WHERE {where} ORDER BY ticks, id", values));
     }
 
     public long CountPredictions(string model, int? version = null, string? source = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(model);
-        var (where, parameters) = PredictionFilter(model, version, source, null, null);
-        return Read(connection =>
-        {
-            using var command = Command(connection, null, $"SELECT count(*) FROM predictions WHERE {where}");
-            command.Parameters.AddRange(parameters());
-            return (long)command.ExecuteScalar()!;
-        });
+        var (where, values) = PredictionFilter(model, version, source, null, null);
+        return Read(connection => Query(connection, null, new Statement($"SELECT count(*) FROM predictions WHERE {where}", values), r => r.GetInt64(0))[0]);
     }
 
     /// <summary>
-    /// Only the filters given, so the planner sees plain conditions and walks the window index. Parameters are made
-    /// per attempt: a retried query needs its own (a parameter belongs to one command).
+    /// Only the filters given, so the planner sees plain conditions and walks the window index. The values are
+    /// positional ($1, $2, ...) for a <see cref="Statement"/>, which makes fresh parameters on every attempt.
     /// </summary>
-    private static (string Where, Func<NpgsqlParameter[]> Parameters) PredictionFilter(string model, int? version, string? source, long? from, long? to)
+    private static (string Where, object?[] Values) PredictionFilter(string model, int? version, string? source, long? from, long? to)
     {
-        var conditions = new List<string> { "model = @model" };
-        var values = new List<(string Name, NpgsqlDbType Type, object Value)> { ("model", NpgsqlDbType.Text, model) };
-        if (version is { } v) { conditions.Add("version = @version"); values.Add(("version", NpgsqlDbType.Integer, v)); }
-        if (source is not null) { conditions.Add("source = @source"); values.Add(("source", NpgsqlDbType.Text, source)); }
-        if (from is { } f) { conditions.Add("ticks >= @from"); values.Add(("from", NpgsqlDbType.Bigint, f)); }
-        if (to is { } t) { conditions.Add("ticks < @to"); values.Add(("to", NpgsqlDbType.Bigint, t)); }
-        return (string.Join(" AND ", conditions), () => values.Select(x => new NpgsqlParameter(x.Name, x.Type) { Value = x.Value }).ToArray());
+        var conditions = new List<string>();
+        var values = new List<object?>();
+        void Add(string condition, object value)
+        {
+            values.Add(value);
+            conditions.Add(condition + " $" + values.Count);
+        }
+        Add("model =", model);
+        if (version is { } v) Add("version =", v);
+        if (source is not null) Add("source =", source);
+        if (from is { } f) Add("ticks >=", f);
+        if (to is { } t) Add("ticks <", t);
+        return (string.Join(" AND ", conditions), values.ToArray());
     }
 
-    private IEnumerable<LoggedPrediction> StreamPredictions(string model, bool indexed, string sql, Func<NpgsqlParameter[]> parameters)
+    private IEnumerable<LoggedPrediction> StreamPredictions(string model, bool indexed, Statement statement)
     {
         // Opening and starting the query are retried; once rows flow, a failure ends the stream with a clear error.
         var (connection, transaction, command, reader) = Retry(() =>
@@ -93,8 +94,7 @@ public sealed partial class PostgresStore
                 // (right after a bulk load) the planner would otherwise sort the whole window before the first row.
                 if (indexed)
                     Execute(opened, read, "SET LOCAL enable_sort = off");
-                var query = Command(opened, read, sql);
-                query.Parameters.AddRange(parameters());
+                var query = Command(opened, read, statement);
                 return (opened, read, query, query.ExecuteReader());
             }
             catch

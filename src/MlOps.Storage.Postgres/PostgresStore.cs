@@ -76,9 +76,7 @@ public sealed partial class PostgresStore : IMlOpsStore
             using var read = Command(connection, transaction, "SELECT value FROM mlops_settings WHERE key = 'artifacts'");
             if (read.ExecuteScalar() is string existing) return existing;
             var chosen = Path.GetFullPath(requestedArtifacts ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".mlops", "artifacts"));
-            using var insert = Command(connection, transaction, "INSERT INTO mlops_settings (key, value) VALUES ('artifacts', @value) ON CONFLICT (key) DO NOTHING");
-            insert.Parameters.AddWithValue("value", chosen);
-            insert.ExecuteNonQuery();
+            Execute(connection, transaction, new Statement("INSERT INTO mlops_settings (key, value) VALUES ('artifacts', $1) ON CONFLICT (key) DO NOTHING", chosen));
             return chosen;
         });
         Artifacts = new FileArtifactStore(requestedArtifacts ?? recorded);
@@ -121,11 +119,8 @@ public sealed partial class PostgresStore : IMlOpsStore
         foreach (var migration in Migrations.Value.Where(m => m.Version > applied))
         {
             Execute(connection, transaction, migration.Sql);
-            using var record = Command(connection, transaction, "INSERT INTO mlops_schema (version, name, applied_ticks) VALUES (@v, @n, @t)");
-            record.Parameters.AddWithValue("v", migration.Version);
-            record.Parameters.AddWithValue("n", migration.Name);
-            record.Parameters.AddWithValue("t", DateTime.UtcNow.Ticks);
-            record.ExecuteNonQuery();
+            Execute(connection, transaction, new Statement("INSERT INTO mlops_schema (version, name, applied_ticks) VALUES ($1, $2, $3)",
+                migration.Version, migration.Name, DateTime.UtcNow.Ticks));
         }
     }
 
