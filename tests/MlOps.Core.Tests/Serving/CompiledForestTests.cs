@@ -36,4 +36,23 @@ public sealed class CompiledForestTests(RankingsRuns runs) : IClassFixture<Ranki
         var empty = new ScoringInput(compiled.Signature.Select(s => s.Name).ToList(), [compiled.Signature.Select(_ => (object?)null).ToArray()]);
         Assert.Equal(engines.Score(empty).Single().Label, compiled.Score(empty).Single().Label);
     }
+
+    [Fact]
+    public void Lookup_tables_give_exactly_the_walks_sums_in_requests_of_every_size()
+    {
+        var version = ModelRegistry.Over(runs.Store, new RegistryEventHub()).Register(runs.Strong.Id, "forest-" + Guid.NewGuid().ToString("N")[..8]);
+        using var tables = ModelScorer.Load(version, runs.Store.Artifacts, new ScorerOptions { TreeTables = true });
+        using var walks = ModelScorer.Load(version, runs.Store.Artifacts, new ScorerOptions { TreeTables = false });
+        var table = TableLoader.LoadCsv(RepoPaths.Rankings("cwurData.csv"));
+        var names = table.ColumnNames.ToList();
+        // 1 to 9 rows: tables score four rows side by side, then the rest one by one; every split must add alike.
+        for (int size = 1, start = 0; size <= 9; start += size, size++)
+        {
+            var rows = Enumerable.Range(start, size).Select(r => table.Columns.Select(c => (object?)c.GetText(r)).ToArray()).ToList();
+            var viaTables = tables.Score(new ScoringInput(names, rows));
+            var viaWalks = walks.Score(new ScoringInput(names, rows));
+            Assert.Equal(viaWalks.Select(p => p.Score), viaTables.Select(p => p.Score));
+            Assert.Equal(viaWalks.Select(p => p.Probability), viaTables.Select(p => p.Probability));
+        }
+    }
 }
