@@ -105,6 +105,33 @@ public sealed class InvocationTests(ServedModel served) : IClassFixture<ServedMo
             Assert.Null(InvocationParser.TryReadSplit(System.Text.Encoding.UTF8.GetBytes(other), lease.Lease));
     }
 
+    /// <summary>Whole numbers are read by the direct reader's own path, the rest by System.Text.Json: both must read what the general parser reads.</summary>
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-0")]
+    [InlineData("-7")]
+    [InlineData("123456789012345")] // 15 digits: the own path's longest
+    [InlineData("-1234567890123456")] // 16: System.Text.Json's
+    [InlineData("98765432109876543210")]
+    [InlineData("12.5")]
+    [InlineData("-2.5E-3")]
+    [InlineData("1e3")]
+    public void Number_cells_are_read_exactly_as_the_general_parser_reads_them(string number)
+    {
+        var (columns, rows) = SignatureOnly(1);
+        var at = columns.IndexOf(served.Scorer.Signature.First(c => c.Type == "number").Name);
+        rows[0][at] = 424242.0;
+        var body = Requests.SplitBody(columns, rows).Replace("424242", number, StringComparison.Ordinal);
+        using var lease = new ScorerLeaseScope(served.Scorer);
+        var (direct, header) = InvocationParser.TryReadSplit(System.Text.Encoding.UTF8.GetBytes(body), lease.Lease)!.Value;
+        using var document = JsonDocument.Parse(body);
+        var general = InvocationParser.Parse(document.RootElement, served.Scorer.Signature.Select(c => c.Name).ToList());
+        var read = (double)direct.ToScoringInput(header.Names, header.Positions).Rows[0][at]!;
+        // Bit for bit: -0 keeps its sign.
+        Assert.Equal(BitConverter.DoubleToInt64Bits((double)general.Rows[0][at]!), BitConverter.DoubleToInt64Bits(read));
+        Assert.Equal(double.Parse(number, System.Globalization.CultureInfo.InvariantCulture), read);
+    }
+
     /// <summary>A lease on a scorer the test owns (the lease does not dispose it).</summary>
     private sealed class ScorerLeaseScope(ModelScorer scorer) : IDisposable
     {
