@@ -110,8 +110,8 @@ public sealed class DeployPackageTests : IDisposable
         for (var i = 0; i < expected.Count; i++)
         {
             Assert.Equal((bool)expected[i].Label, predictions[i]!["label"]!.GetValue<bool>());
-            Assert.Equal(expected[i].Score!.Value, predictions[i]!["score"]!.GetValue<double>(), 12);
-            Assert.Equal(expected[i].Probability!.Value, predictions[i]!["probability"]!.GetValue<double>(), 12);
+            Assert.Equal((float)expected[i].Score!.Value, predictions[i]!["score"]!.GetValue<float>());
+            Assert.Equal((float)expected[i].Probability!.Value, predictions[i]!["probability"]!.GetValue<float>());
         }
 
         var (exit, err) = await server.TerminateAsync();

@@ -49,8 +49,8 @@ public sealed class HotSwapTests(DeploymentRuns runs) : IClassFixture<Deployment
     {
         var actual = body["predictions"]!.AsArray();
         return expected.Count == actual.Count && expected.Select((p, i) =>
-            (bool)p.Label == actual[i]!["label"]!.GetValue<bool>() && p.Probability == actual[i]!["probability"]!.GetValue<double>()
-            && p.Score == actual[i]!["score"]!.GetValue<double>()).All(x => x);
+            (bool)p.Label == actual[i]!["label"]!.GetValue<bool>() && (float)p.Probability! == actual[i]!["probability"]!.GetValue<float>()
+            && (float)p.Score! == actual[i]!["score"]!.GetValue<float>()).All(x => x);
     }
 
     private async Task<int> ServedVersion(ModelServer server) => (await Requests.Get(_client, server.Url + "/version"))["version"]!.GetValue<int>();

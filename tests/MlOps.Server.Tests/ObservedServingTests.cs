@@ -34,7 +34,7 @@ public sealed class ObservedServingTests(DeploymentRuns runs) : IClassFixture<De
         Assert.True(condition(), what);
     }
 
-    private static List<double> Probabilities(JsonNode body) => body["predictions"]!.AsArray().Select(p => p!["probability"]!.GetValue<double>()).ToList();
+    private static List<float> Probabilities(JsonNode body) => body["predictions"]!.AsArray().Select(p => p!["probability"]!.GetValue<float>()).ToList();
 
     [Theory]
     [InlineData(false)]
@@ -52,7 +52,7 @@ public sealed class ObservedServingTests(DeploymentRuns runs) : IClassFixture<De
         {
             var (status, body, version) = await Requests.Post(_client, server.Url, split ? Requests.SplitBody(columns, rows) : Requests.RecordsBody(columns, rows));
             Assert.Equal((HttpStatusCode.OK, 1), (status, version));
-            Assert.Equal(primary.Score(input).Select(p => p.Probability!.Value), Probabilities(body!));
+            Assert.Equal(primary.Score(input).Select(p => (float)p.Probability!.Value), Probabilities(body!));
         }
         await Until(() => sink.Calls.Count(c => c.Source == "shadow") == 3, "the shadow did not score the three requests");
         var served = sink.Calls.Where(c => c.Source == "serve").ToList();
@@ -82,7 +82,7 @@ public sealed class ObservedServingTests(DeploymentRuns runs) : IClassFixture<De
         var (columns, rows) = Requests.Sample(primary.Signature, 3, "institution");
         var (status, body, _) = await Requests.Post(_client, server.Url, Requests.RecordsBody(columns, rows));
         Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Equal(primary.Score(new ScoringInput(columns, rows)).Select(p => p.Probability!.Value), Probabilities(body!));
+        Assert.Equal(primary.Score(new ScoringInput(columns, rows)).Select(p => (float)p.Probability!.Value), Probabilities(body!));
         await Until(() => server.Stats.ShadowFailed == 1, "the shadow failure was not counted");
         Assert.Equal((0L, 1L, 1L), (server.Stats.ShadowScored, server.Stats.PredictionLogFailures, server.Stats.Status5xx + 1));
     }
@@ -157,7 +157,8 @@ public sealed class ObservedServingTests(DeploymentRuns runs) : IClassFixture<De
         {
             Assert.Equal(["label", "scores"], actual[i]!.AsObject().Select(p => p.Key));
             Assert.Equal((string)expected[i].Label, actual[i]!["label"]!.GetValue<string>());
-            Assert.Equal(expected[i].Scores!.OrderBy(s => s.Key), actual[i]!["scores"]!.AsObject().Select(s => KeyValuePair.Create(s.Key, s.Value!.GetValue<double>())).OrderBy(s => s.Key));
+            Assert.Equal(expected[i].Scores!.Select(s => KeyValuePair.Create(s.Key, (float)s.Value)).OrderBy(s => s.Key),
+                actual[i]!["scores"]!.AsObject().Select(s => KeyValuePair.Create(s.Key, s.Value!.GetValue<float>())).OrderBy(s => s.Key));
         }
     }
 
@@ -165,7 +166,7 @@ public sealed class ObservedServingTests(DeploymentRuns runs) : IClassFixture<De
     public async Task A_regression_model_answers_a_number_as_label_and_score()
     {
         var (actual, expected) = await AnswerOf(runs.Scores);
-        Assert.Equal(expected.Select(p => p.Score!.Value), actual.Select(p => p!["score"]!.GetValue<double>()));
+        Assert.Equal(expected.Select(p => (float)p.Score!.Value), actual.Select(p => p!["score"]!.GetValue<float>()));
         Assert.All(actual, p =>
         {
             Assert.Equal(["label", "score"], p!.AsObject().Select(x => x.Key));
