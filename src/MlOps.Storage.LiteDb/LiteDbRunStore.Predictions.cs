@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Runtime.InteropServices;
@@ -46,20 +47,27 @@ public sealed partial class LiteDbRunStore : IPredictionRequestStore
     public void AppendPredictions(IReadOnlyList<LoggedPrediction> batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        // Each record as a one-row request: stored exactly as the logger's requests are.
+        // Each record as a one-row request: stored exactly as the logger's requests are (its prediction in an array,
+        // which the segment reads without an interface call).
         AppendRequests(batch.Select(p => new LoggedRequest(p.Model, p.Version, p.Timestamp, p.Source,
             new ScoringInput(p.Inputs.Keys as IReadOnlyList<string> ?? p.Inputs.Keys.ToList(), [p.Inputs.Values as object?[] ?? p.Inputs.Values.ToArray()]),
-            [new Prediction(p.Label, p.Score, p.Probability)], FirstRow)).ToList());
+            new[] { new Prediction(p.Label, p.Score, p.Probability) }, FirstRow)).ToList());
     }
 
     private static readonly int[] FirstRow = [0];
 
-    // A batch's records per group, reused from batch to batch (writes are serialized under the store's lock): a
-    // list of 10,000 records is over the large object heap's threshold, and one per batch meant a full collection
-    // every few batches.
-    private readonly List<List<(long Ticks, long Sequence, LoggedRequest Request, int Row)>> _records = [];
+    /// <summary>
+    /// A request's rows in a batch: all share its timestamp and take consecutive sequence numbers, so the records
+    /// (Ticks, Sequence + i, Rows[i]) are sorted and packed a request at a time, not a row at a time.
+    /// </summary>
+    private readonly record struct RequestRecords(long Ticks, long Sequence, LoggedRequest Request, int Count);
 
-    private List<(long Ticks, long Sequence, LoggedRequest Request, int Row)> Records(int group)
+    // A batch's requests per group, reused from batch to batch (writes are serialized under the store's lock): a
+    // list of 10,000 one-row requests is over the large object heap's threshold, and one per batch meant a full
+    // collection every few batches.
+    private readonly List<List<RequestRecords>> _records = [];
+
+    private List<RequestRecords> Records(int group)
     {
         while (_records.Count <= group)
             _records.Add([]);
@@ -70,7 +78,9 @@ public sealed partial class LiteDbRunStore : IPredictionRequestStore
     public void AppendRequests(IReadOnlyList<LoggedRequest> batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        var rows = batch.Sum(r => r.Rows.Count);
+        var rows = 0;
+        for (var i = 0; i < batch.Count; i++)
+            rows += batch[i].Rows.Count;
         if (rows == 0)
             return;
         var added = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -80,12 +90,13 @@ public sealed partial class LiteDbRunStore : IPredictionRequestStore
             var meta = db.GetCollection(MetaCollection);
             var counter = meta.FindById(PredictionsCollection) ?? new BsonDocument { ["_id"] = PredictionsCollection, ["seq"] = 0L };
             var sequence = counter["seq"].AsInt64;
-            var groups = new Dictionary<(string Key, string Source, int Columns), List<(long Ticks, long Sequence, LoggedRequest Request, int Row)>>();
+            var groups = new Dictionary<(string Key, string Source, int Columns), List<RequestRecords>>();
             // Requests of one client share their column list: their group is looked up when it changes.
             LoggedRequest? last = null;
-            List<(long, long, LoggedRequest, int)> current = [];
-            foreach (var request in batch)
+            List<RequestRecords> current = [];
+            for (var i = 0; i < batch.Count; i++)
             {
+                var request = batch[i];
                 if (last is null || !ReferenceEquals(request.Input.Columns, last.Input.Columns) || request.Model != last.Model
                     || request.Version != last.Version || request.Source != last.Source)
                 {
@@ -93,40 +104,54 @@ public sealed partial class LiteDbRunStore : IPredictionRequestStore
                     if (!groups.TryGetValue(group, out current!))
                         groups[group] = current = Records(groups.Count);
                 }
-                var ticks = ToUtc(request.Timestamp).Ticks;
-                foreach (var row in request.Rows)
-                    current.Add((ticks, sequence++, request, row));
+                var count = request.Rows.Count;
+                if (count > 0)
+                    current.Add(new RequestRecords(ToUtc(request.Timestamp).Ticks, sequence, request, count));
+                sequence += count;
                 last = request;
             }
             var segments = new List<BsonDocument>();
             var counts = db.GetCollection(CountsCollection);
             var scratch = new PredictionSegment.Buffer();
-            foreach (var ((key, source, columnSet), records) in groups)
+            foreach (var ((key, source, columnSet), requests) in groups)
             {
-                SortNearlyOrdered(CollectionsMarshal.AsSpan(records));
-                for (var first = 0; first < records.Count;)
+                SortNearlyOrdered(CollectionsMarshal.AsSpan(requests));
+                // A segment ends before a record more than SegmentSpan after its first, or once it holds SegmentBytes:
+                // a request's rows may be split between two segments.
+                PredictionSegment? segment = null;
+                long stored = 0;
+                void Close(PredictionSegment full)
                 {
-                    var segment = new PredictionSegment(records[first].Ticks, records[first].Sequence, scratch);
-                    var end = first;
-                    for (; end < records.Count && records[end].Ticks - segment.Ticks <= SegmentSpan.Ticks && segment.Bytes < SegmentBytes; end++)
-                        segment.Add(records[end].Ticks, records[end].Sequence, records[end].Request, records[end].Row);
                     segments.Add(new BsonDocument
                     {
-                        ["_id"] = Key(segment.Ticks, segment.Sequence), [ModelVersionField] = key, ["s"] = source, ["c"] = columnSet,
-                        ["n"] = end - first, ["b"] = segment.ToArray(),
+                        ["_id"] = Key(full.Ticks, full.Sequence), [ModelVersionField] = key, ["s"] = source, ["c"] = columnSet,
+                        ["n"] = full.Count, ["b"] = full.ToArray(),
                     });
-                    first = end;
+                    stored += full.Count;
                 }
+                foreach (var (ticks, first, request, count) in requests)
+                    for (var done = 0; done < count;)
+                    {
+                        if (segment is not null && (ticks - segment.Ticks > SegmentSpan.Ticks || segment.Bytes >= SegmentBytes))
+                        {
+                            Close(segment);
+                            segment = null;
+                        }
+                        segment ??= new PredictionSegment(ticks, first + done, scratch);
+                        done += segment.Add(ticks, first + done, request, done, count - done);
+                    }
+                if (segment is not null)
+                    Close(segment);
                 var countId = key + ColumnSeparator + source;
-                var count = counts.FindById(countId) ?? new BsonDocument { ["_id"] = countId, ["n"] = 0L };
-                count["n"] = count["n"].AsInt64 + records.Count;
-                counts.Upsert(count);
+                var counted = counts.FindById(countId) ?? new BsonDocument { ["_id"] = countId, ["n"] = 0L };
+                counted["n"] = counted["n"].AsInt64 + stored;
+                counts.Upsert(counted);
             }
             counter["seq"] = sequence;
             meta.Upsert(counter);
             db.GetCollection(SegmentsCollection).InsertBulk(segments, segments.Count);
-            foreach (var records in groups.Values)
-                records.Clear(); // kept for the next batch, but not the requests
+            foreach (var requests in groups.Values)
+                requests.Clear(); // kept for the next batch, but not the requests
         });
         lock (_gate)
             foreach (var (names, id) in added)
@@ -141,32 +166,31 @@ public sealed partial class LiteDbRunStore : IPredictionRequestStore
     /// threads arrive a few places apart), so an insertion sort is linear here; a general sort with a comparison
     /// delegate showed up in profiles of a busy server.
     /// </summary>
-    private static void SortNearlyOrdered(Span<(long Ticks, long Sequence, LoggedRequest Request, int Row)> records)
+    private static void SortNearlyOrdered(Span<RequestRecords> requests)
     {
         // Far out of order (records appended by other code): past this many moves a general sort is cheaper.
-        var budget = 8L * records.Length;
-        for (var i = 1; i < records.Length; i++)
+        var budget = 8L * requests.Length;
+        for (var i = 1; i < requests.Length; i++)
         {
-            var item = records[i];
+            var item = requests[i];
             var j = i - 1;
-            if (!Before(item, records[j]))
+            if (!Before(item, requests[j]))
                 continue;
-            while (j >= 0 && Before(item, records[j]))
+            while (j >= 0 && Before(item, requests[j]))
             {
-                records[j + 1] = records[j];
+                requests[j + 1] = requests[j];
                 j--;
                 budget--;
             }
-            records[j + 1] = item;
+            requests[j + 1] = item;
             if (budget < 0)
             {
-                records.Sort(static (a, b) => a.Ticks != b.Ticks ? a.Ticks.CompareTo(b.Ticks) : a.Sequence.CompareTo(b.Sequence));
+                requests.Sort(static (a, b) => a.Ticks != b.Ticks ? a.Ticks.CompareTo(b.Ticks) : a.Sequence.CompareTo(b.Sequence));
                 return;
             }
         }
 
-        static bool Before((long Ticks, long Sequence, LoggedRequest, int) a, (long Ticks, long Sequence, LoggedRequest, int) b) =>
-            a.Ticks < b.Ticks || (a.Ticks == b.Ticks && a.Sequence < b.Sequence);
+        static bool Before(in RequestRecords a, in RequestRecords b) => a.Ticks < b.Ticks || (a.Ticks == b.Ticks && a.Sequence < b.Sequence);
     }
 
     public IEnumerable<LoggedPrediction> ReadPredictions(string model, int? version = null, string? source = null, DateTime? from = null, DateTime? to = null)
@@ -335,11 +359,24 @@ public sealed partial class LiteDbRunStore : IPredictionRequestStore
         private const byte Null = 0, False = 1, True = 2, Text = 3, Float64 = 4, Float32 = 5, Whole = 6;
         // Flags of a record; a boolean label (binary models) is a flag, any other label follows as text.
         private const byte HasScore = 1, ScoreSingle = 2, HasProbability = 4, ProbabilitySingle = 8, LabelTrue = 16, LabelFalse = 32;
+        // A record's bytes at most but for its text: two varints, flags, score, probability, cell count; per cell a tag and 10.
+        private const int RecordBytes = 10 + 10 + 1 + 8 + 8 + 5, CellBytes = 11;
 
-        /// <summary>Where segments are written, one after the other: reused, so only each segment's final bytes are allocated.</summary>
+        /// <summary>
+        /// Where segments are written, one after the other, and a request's typed columns: reused, so only each
+        /// segment's final bytes are allocated.
+        /// </summary>
         public sealed class Buffer
         {
             public byte[] Bytes = new byte[SegmentBytes + 4096];
+            public Column[] Columns = [];
+        }
+
+        /// <summary>A typed column: its numbers, else its texts (a struct, so storing one needs no array type check).</summary>
+        public struct Column
+        {
+            public double[]? Numbers;
+            public string?[]? Texts;
         }
 
         private byte[] _buffer = scratch.Bytes;
@@ -351,55 +388,111 @@ public sealed partial class LiteDbRunStore : IPredictionRequestStore
 
         public int Bytes => _length;
 
-        // The request whose rows are being added: its typed columns are looked up once, not per cell.
-        private LoggedRequest? _request;
-        private double[]?[] _numbers = [];
-        private string?[]?[] _texts = [];
+        public int Count { get; private set; }
 
-        public void Add(long at, long number, LoggedRequest request, int row)
+        /// <summary>
+        /// Rows <c>Rows[from..]</c> of a request, numbered from <paramref name="number"/> on, at most
+        /// <paramref name="count"/> and only while the segment is under <see cref="SegmentBytes"/> (a new segment takes
+        /// at least one): how many were added. What varies per request (its arrays and columns) is looked up once here,
+        /// and room is made once per record (and per text), so that the values are written without other checks.
+        /// </summary>
+        public int Add(long at, long number, LoggedRequest request, int from, int count)
         {
-            Varint((ulong)(at - ticks)); // records are in time order: never below the first
-            Varint(ZigZag(number - sequence)); // a request's timestamp may come a little after a later-numbered one's
-            var p = request.Predictions[row];
-            var flags = (byte)((p.Label is bool b ? (b ? LabelTrue : LabelFalse) : 0)
-                | (p.Score is { } s ? HasScore | (IsSingle(s) ? ScoreSingle : 0) : 0)
-                | (p.Probability is { } q ? HasProbability | (IsSingle(q) ? ProbabilitySingle : 0) : 0));
-            Byte(flags);
-            if (p.Label is not bool)
-                String(LoggedRequest.LabelText(p.Label));
-            if (p.Score is { } score) Number(score, (flags & ScoreSingle) != 0);
-            if (p.Probability is { } probability) Number(probability, (flags & ProbabilitySingle) != 0);
-            var columns = request.Input.Columns.Count;
-            if (request.Input.Rows is ITypedRows typed)
+            var rows = Rows(request.Rows);
+            var predictions = request.Predictions as Prediction[] ?? [.. request.Predictions];
+            var input = request.Input;
+            var columns = input.Columns.Count;
+            var typed = input.Rows as ITypedRows;
+            if (typed is not null)
             {
-                if (!ReferenceEquals(request, _request))
-                {
-                    _numbers = new double[]?[columns];
-                    _texts = new string?[]?[columns];
-                    for (var c = 0; c < columns; c++)
-                        (_numbers[c], _texts[c]) = (typed.Numbers(c), typed.Texts(c));
-                    _request = request;
-                }
-                // No boxed cell: a missing number (NaN) is logged as null, as when boxed.
-                Varint((ulong)columns);
+                if (scratch.Columns.Length < columns)
+                    scratch.Columns = new Column[columns];
                 for (var c = 0; c < columns; c++)
-                {
-                    if (_numbers[c] is { } numbers)
-                    {
-                        if (double.IsNaN(numbers[row]))
-                            Byte(Null);
-                        else
-                            Number(numbers[row]);
-                    }
-                    else
-                        Cell(_texts[c]![row]);
-                }
-                return;
+                    scratch.Columns[c] = new Column { Numbers = typed.Numbers(c), Texts = typed.Texts(c) };
             }
-            var cells = request.Input.Rows[row];
-            Varint((ulong)cells.Length);
+            var delta = (ulong)(at - ticks); // records are in time order: never below the first
+            var length = _length;
+            var added = 0;
+            for (; added < count && length < SegmentBytes; added++)
+            {
+                var row = rows[from + added];
+                var p = predictions[row];
+                var cells = typed is null ? input.Rows[row] : null;
+                var recordBytes = RecordBytes + CellBytes * (cells?.Length ?? columns);
+                var buffer = Room(length, recordBytes);
+                length = Varint(buffer, length, delta);
+                // Signed: a request's timestamp may come a little after a later-numbered one's.
+                length = Varint(buffer, length, ZigZag(number + added - sequence));
+                var (label, score, probability) = (p.Label, p.Score, p.Probability);
+                var flags = (byte)((label is bool b ? (b ? LabelTrue : LabelFalse) : 0)
+                    | (score is { } s ? HasScore | (IsSingle(s) ? ScoreSingle : 0) : 0)
+                    | (probability is { } q ? HasProbability | (IsSingle(q) ? ProbabilitySingle : 0) : 0));
+                buffer[length++] = flags;
+                if (label is not bool)
+                {
+                    var text = LoggedRequest.LabelText(label);
+                    buffer = Room(length, StringBytes(text) + recordBytes);
+                    length = String(buffer, length, text);
+                }
+                if (score is { } sc) length = Number(buffer, length, sc, (flags & ScoreSingle) != 0);
+                if (probability is { } pr) length = Number(buffer, length, pr, (flags & ProbabilitySingle) != 0);
+                length = cells is null ? TypedCells(length, scratch.Columns, columns, row, recordBytes) : BoxedCells(length, cells, recordBytes);
+            }
+            _length = length;
+            Count += added;
+            return added;
+        }
+
+        /// <summary>A request's row numbers without an interface call per row: the logger's are arrays (or lists when sampled).</summary>
+        private static ReadOnlySpan<int> Rows(IReadOnlyList<int> rows) => rows switch
+        {
+            int[] array => array,
+            List<int> list => CollectionsMarshal.AsSpan(list),
+            _ => rows.ToArray(),
+        };
+
+        /// <summary>A row of typed columns, room made for all but its texts: no boxed cell, a missing number (NaN) logged as null as when boxed.</summary>
+        private int TypedCells(int at, Column[] columns, int count, int row, int reserve)
+        {
+            var buffer = _buffer;
+            at = Varint(buffer, at, (ulong)count);
+            for (var c = 0; c < count; c++)
+            {
+                var column = columns[c];
+                if (column.Numbers is { } numbers)
+                {
+                    var d = numbers[row];
+                    if (double.IsNaN(d))
+                        buffer[at++] = Null;
+                    else
+                        at = Number(buffer, at, d);
+                }
+                else if (column.Texts![row] is { } text)
+                    (buffer, at) = Tagged(at, text, reserve);
+                else
+                    buffer[at++] = Null;
+            }
+            return at;
+        }
+
+        /// <summary>A row of boxed cells (numbers of any type, text, bool or null), room made for all but its texts.</summary>
+        private int BoxedCells(int at, object?[] cells, int reserve)
+        {
+            var buffer = _buffer;
+            at = Varint(buffer, at, (ulong)cells.Length);
             foreach (var cell in cells)
-                Cell(cell);
+            {
+                switch (cell)
+                {
+                    case null: buffer[at++] = Null; break;
+                    case bool b: buffer[at++] = b ? True : False; break;
+                    case string s: (buffer, at) = Tagged(at, s, reserve); break;
+                    case double d: at = Number(buffer, at, d); break;
+                    case IConvertible c when c.GetTypeCode() is >= TypeCode.SByte and <= TypeCode.Decimal: at = Number(buffer, at, c.ToDouble(CultureInfo.InvariantCulture)); break;
+                    default: (buffer, at) = Tagged(at, Convert.ToString(cell, CultureInfo.InvariantCulture) ?? "", reserve); break;
+                }
+            }
+            return at;
         }
 
         public byte[] ToArray() => _buffer[.._length];
@@ -431,83 +524,79 @@ public sealed partial class LiteDbRunStore : IPredictionRequestStore
 
         private static bool IsSingle(double value) => (double)(float)value == value || double.IsNaN(value);
 
-        private void Cell(object? cell)
+        /// <summary>A text cell, room made for it and <paramref name="reserve"/> bytes more: the buffer (grown if it had to be) and the length.</summary>
+        private (byte[] Buffer, int Length) Tagged(int at, string s, int reserve)
         {
-            switch (cell)
-            {
-                case null: Byte(Null); break;
-                case bool b: Byte(b ? True : False); break;
-                case string s: Byte(Text); String(s); break;
-                case double d: Number(d); break;
-                case IConvertible c when c.GetTypeCode() is >= TypeCode.SByte and <= TypeCode.Decimal: Number(c.ToDouble(CultureInfo.InvariantCulture)); break;
-                default: Byte(Text); String(Convert.ToString(cell, CultureInfo.InvariantCulture) ?? ""); break;
-            }
+            var buffer = Room(at, 1 + StringBytes(s) + reserve);
+            buffer[at++] = Text;
+            return (buffer, String(buffer, at, s));
         }
 
-        private void Number(double d)
+        private const long Exact = 1L << 53; // doubles up to this magnitude hold every whole number
+
+        /// <summary>A cell's number: whole numbers (counts, ranks, years) as zigzag varints; -0 keeps its sign as a double.</summary>
+        private static int Number(byte[] buffer, int at, double d)
         {
-            // Whole numbers (counts, ranks, years) as zigzag varints; -0 keeps its sign as a double.
-            if (Math.Abs(d) < 1L << 53 && (long)d == d && !(d == 0 && double.IsNegative(d)))
+            // The processor's own conversion (NaN and out of range give a value that fails the test below), not the
+            // saturating cast's longer sequence.
+            var whole = double.ConvertToIntegerNative<long>(d);
+            // Whole and |d| < 2^53, as one unsigned compare; the sign bit alone is -0.
+            if (whole == d && (ulong)(whole + (Exact - 1)) < (ulong)(2 * Exact - 1) && BitConverter.DoubleToInt64Bits(d) != long.MinValue)
             {
-                Byte(Whole);
-                Varint(ZigZag((long)d));
+                buffer[at] = Whole;
+                return Varint(buffer, at + 1, ZigZag(whole));
             }
-            else
-            {
-                var single = IsSingle(d);
-                Byte(single ? Float32 : Float64);
-                Number(d, single);
-            }
+            var single = IsSingle(d);
+            buffer[at] = single ? Float32 : Float64;
+            return Number(buffer, at + 1, d, single);
         }
 
-        private void Number(double d, bool single)
+        private static int Number(byte[] buffer, int at, double d, bool single)
         {
-            Room(8);
             if (single)
             {
-                BinaryPrimitives.WriteSingleLittleEndian(_buffer.AsSpan(_length), (float)d);
-                _length += 4;
+                BinaryPrimitives.WriteSingleLittleEndian(buffer.AsSpan(at), (float)d);
+                return at + 4;
             }
-            else
+            BinaryPrimitives.WriteDoubleLittleEndian(buffer.AsSpan(at), d);
+            return at + 8;
+        }
+
+        // UTF-8 takes at most 3 bytes per UTF-16 char (Encoding.UTF8.GetMaxByteCount's bound), and a varint its length.
+        private static int StringBytes(string s) => 3 * (s.Length + 1) + 10;
+
+        /// <summary>A string, room made for <see cref="StringBytes"/>.</summary>
+        private static int String(byte[] buffer, int at, string s)
+        {
+            // Labels and categories are short ASCII: their length is one byte, each char a byte (checked as it is copied;
+            // a string found not to be ASCII is written over as UTF-8).
+            if (s.Length < 128 && Ascii.FromUtf16(s, buffer.AsSpan(at + 1), out _) == OperationStatus.Done)
             {
-                BinaryPrimitives.WriteDoubleLittleEndian(_buffer.AsSpan(_length), d);
-                _length += 8;
+                buffer[at] = (byte)s.Length;
+                return at + 1 + s.Length;
             }
+            at = Varint(buffer, at, (ulong)Encoding.UTF8.GetByteCount(s));
+            return at + Encoding.UTF8.GetBytes(s, buffer.AsSpan(at));
         }
 
-        private void String(string s)
+        /// <summary>A varint, room made for 10 bytes.</summary>
+        private static int Varint(byte[] buffer, int at, ulong value)
         {
-            Room(Encoding.UTF8.GetMaxByteCount(s.Length) + 10);
-            if (s.Length < 128 && Ascii.IsValid(s))
-            {
-                // Labels and categories are short ASCII: their length is one byte, each char a byte.
-                _buffer[_length++] = (byte)s.Length;
-                _length += Encoding.ASCII.GetBytes(s, _buffer.AsSpan(_length));
-                return;
-            }
-            Varint((ulong)Encoding.UTF8.GetByteCount(s));
-            _length += Encoding.UTF8.GetBytes(s, _buffer.AsSpan(_length));
-        }
-
-        private void Byte(byte b)
-        {
-            Room(1);
-            _buffer[_length++] = b;
-        }
-
-        private void Varint(ulong value)
-        {
-            Room(10);
             for (; value >= 0x80; value >>= 7)
-                _buffer[_length++] = (byte)(value | 0x80);
-            _buffer[_length++] = (byte)value;
+                buffer[at++] = (byte)(value | 0x80);
+            buffer[at++] = (byte)value;
+            return at;
         }
 
-        private void Room(int bytes)
+        /// <summary>The buffer with room for <paramref name="bytes"/> more after <paramref name="length"/>.</summary>
+        private byte[] Room(int length, int bytes)
         {
-            if (_length + bytes > _buffer.Length)
-                Array.Resize(ref scratch.Bytes, Math.Max(_buffer.Length * 2, _length + bytes));
-            _buffer = scratch.Bytes;
+            if (length + bytes > _buffer.Length)
+            {
+                Array.Resize(ref scratch.Bytes, Math.Max(_buffer.Length * 2, length + bytes));
+                _buffer = scratch.Bytes;
+            }
+            return _buffer;
         }
 
         private static object? ReadCell(byte[] bytes, ref int at) => bytes[at++] switch

@@ -87,4 +87,65 @@ public sealed class PredictionLogStoreTests : IDisposable
         Assert.Equal(["country=,publications=", "country=USA,publications=12.5"], _store.ReadPredictions("typed").Select(p => string.Join(",", p.Inputs.Select(i => $"{i.Key}={i.Value}"))));
         Assert.Null(_store.ReadPredictions("typed").First().Inputs["publications"]);
     }
+
+    /// <summary>A request of typed rows as the server makes them: a number (whole or not, some missing), a category (some missing, some not ASCII), a larger number.</summary>
+    private static LoggedRequest Typed(string model, DateTime at, int rows, int first = 0)
+    {
+        var signature = new List<MlOps.Tracking.SchemaColumn> { new("publications", "number"), new("country", "category"), new("citations", "number") };
+        var typed = new SignatureRows(signature, rows);
+        for (var r = first; r < first + rows; r++)
+        {
+            (typed.NumberScratch[0], typed.TextScratch[1], typed.NumberScratch[2]) =
+                (r % 13 == 0 ? double.NaN : r * 0.5, r % 7 == 0 ? null : "C" + (r % 50) + (r % 11 == 0 ? "ü" : ""), r * 1_000_003.0);
+            typed.Commit();
+        }
+        var predictions = Enumerable.Range(first, rows).Select(r => new Prediction(r % 2 == 0, (float)(r / 7.0), r / 3.0)).ToArray();
+        return new LoggedRequest(model, 1, at, "serve", typed.ToScoringInput(["country", "publications", "citations"], [1, 0, 2]), predictions, Enumerable.Range(0, rows).ToArray());
+    }
+
+    private static string Text(LoggedPrediction p) => string.Join(" ", p.Timestamp.ToString("O"), p.Source, p.Label, p.Score?.ToString("R"), p.Probability?.ToString("R"),
+        string.Join(",", p.Inputs.Select(i => i.Key + "=" + (i.Value is double d ? d.ToString("R") : i.Value))));
+
+    [Fact]
+    public void Requests_split_between_segments_read_back_as_their_records_in_time_order()
+    {
+        // A request far larger than a segment (64 KB) fills several, ending part way through its rows; requests are
+        // queued out of time order; in the same group, rows sampled out of order, predictions in a list and boxed rows.
+        var large = Typed("split", T0.AddSeconds(2), 6_000);
+        var sampled = Typed("split", T0.AddSeconds(1), 40, 6_000);
+        sampled = sampled with { Predictions = sampled.Predictions.ToList(), Rows = Enumerable.Range(0, 40).Where(r => r % 3 != 0).Reverse().ToList() };
+        var boxed = new LoggedRequest("split", 1, T0.AddSeconds(1), "serve", new ScoringInput(sampled.Input.Columns, [["USA", 1.5, 2.0], [null, null, -0.0]]),
+            [new Prediction("a class", 0.25), new Prediction(3.5f)], [1, 0]);
+        _store.AppendRequests([large, sampled, boxed]);
+
+        // Time order, then the order in which they were appended.
+        var expected = new[] { sampled, boxed, large }.SelectMany(r => r.Records()).Select(Text).ToList();
+        Assert.Equal(expected, _store.ReadPredictions("split").Select(Text));
+        Assert.Equal(expected.Count, _store.CountPredictions("split"));
+        _store.Dispose();
+        using var db = new LiteDB.LiteDatabase($"Filename={Path.Combine(_directory, "mlops.db")};Collation=en-US/Ordinal");
+        var segments = db.GetCollection("prediction_segments").FindAll().ToList();
+        Assert.InRange(segments.Count, 3, 100);
+        Assert.Equal(expected.Count, segments.Sum(d => d["n"].AsInt32));
+        Assert.All(segments, d => Assert.InRange(d["b"].AsBinary.Length, 1, 64 * 1024 + 200));
+    }
+
+    [Fact]
+    public async Task The_logger_writes_requests_larger_than_a_batch_in_pieces_and_in_order()
+    {
+        // One timestamp for all: the records come back in the order logged.
+        await using (var logger = new PredictionLogger(_store, new PredictionLoggerOptions { BatchSize = 7, Clock = new FixedClock(T0) }))
+            for (var i = 0; i < 20; i++)
+            {
+                var request = Typed("pieces", T0, 10 + i, i * 100);
+                logger.Log(PredictionLoggerTests.Version, request.Input, request.Predictions, "serve");
+            }
+        var expected = Enumerable.Range(0, 20).SelectMany(i => Typed("pieces", T0, 10 + i, i * 100).Records()).Select(Text);
+        Assert.Equal(expected, _store.ReadPredictions("rankings", 3).Select(Text));
+    }
+
+    private sealed class FixedClock(DateTime now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => new(now);
+    }
 }
