@@ -112,50 +112,21 @@ internal sealed class ForestTables
     /// <summary>Each row's <paramref name="bias"/> plus its leaves' values (<paramref name="value"/> per node), added in tree order as a walk would.</summary>
     public void Sums(float[] features, int width, int first, int rows, double[] value, double bias, Span<double> sums)
     {
-        // Four rows at a time: each row's sum is a chain of dependent adds (tree order must be kept, so one row's
-        // adds cannot be split), and four independent chains keep the adder busy while one waits.
-        const int Lanes = 4;
-        var trees = _trees;
-        Span<ushort> index = trees <= 2048 ? stackalloc ushort[trees * Lanes] : new ushort[trees * Lanes];
+        Span<ushort> index = _trees <= 4096 ? stackalloc ushort[_trees] : new ushort[_trees];
         ref var leaves = ref MemoryMarshal.GetArrayDataReference(_leaves);
         ref var tableAt = ref MemoryMarshal.GetArrayDataReference(_tableAt);
         ref var values = ref MemoryMarshal.GetArrayDataReference(value);
-        ref var i0 = ref MemoryMarshal.GetReference(index);
-        ref var i1 = ref Unsafe.Add(ref i0, trees);
-        ref var i2 = ref Unsafe.Add(ref i1, trees);
-        ref var i3 = ref Unsafe.Add(ref i2, trees);
-        var r = 0;
-        for (; r + Lanes <= rows; r += Lanes)
+        for (var r = 0; r < rows; r++)
         {
-            for (var lane = 0; lane < Lanes; lane++)
-                Index(features.AsSpan((first + r + lane) * width, width), index.Slice(lane * trees, trees));
-            double s0 = bias, s1 = bias, s2 = bias, s3 = bias;
-            for (var t = 0; t < trees; t++)
-            {
-                ref var leaf = ref Unsafe.Add(ref leaves, Unsafe.Add(ref tableAt, t));
-                s0 += Unsafe.Add(ref values, Unsafe.Add(ref leaf, Unsafe.Add(ref i0, t)));
-                s1 += Unsafe.Add(ref values, Unsafe.Add(ref leaf, Unsafe.Add(ref i1, t)));
-                s2 += Unsafe.Add(ref values, Unsafe.Add(ref leaf, Unsafe.Add(ref i2, t)));
-                s3 += Unsafe.Add(ref values, Unsafe.Add(ref leaf, Unsafe.Add(ref i3, t)));
-            }
-            (sums[r], sums[r + 1], sums[r + 2], sums[r + 3]) = (s0, s1, s2, s3);
-        }
-        for (; r < rows; r++)
-        {
-            Index(features.AsSpan((first + r) * width, width), index[..trees]);
+            index.Clear();
+            var row = features.AsSpan((first + r) * width, width);
+            for (var k = 0; k < _features.Length; k++)
+                Add(index, _offsets[k].AsSpan(Interval(_thresholds[k], row[_features[k]]) * _trees, _trees));
             var sum = bias;
-            for (var t = 0; t < trees; t++)
-                sum += Unsafe.Add(ref values, Unsafe.Add(ref leaves, Unsafe.Add(ref tableAt, t) + Unsafe.Add(ref i0, t)));
+            for (var t = 0; t < index.Length; t++)
+                sum += Unsafe.Add(ref values, Unsafe.Add(ref leaves, Unsafe.Add(ref tableAt, t) + index[t]));
             sums[r] = sum;
         }
-    }
-
-    /// <summary>Each tree's table index for <paramref name="row"/>: per feature, its interval's offsets added over all trees.</summary>
-    private void Index(ReadOnlySpan<float> row, Span<ushort> index)
-    {
-        index.Clear();
-        for (var k = 0; k < _features.Length; k++)
-            Add(index, _offsets[k].AsSpan(Interval(_thresholds[k], row[_features[k]]) * _trees, _trees));
     }
 
     /// <summary>How many of <paramref name="thresholds"/> (ascending) are below <paramref name="x"/>, without a branch per step. NaN: 0, as it never goes right.</summary>

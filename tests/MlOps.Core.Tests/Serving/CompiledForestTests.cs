@@ -45,7 +45,7 @@ public sealed class CompiledForestTests(RankingsRuns runs) : IClassFixture<Ranki
         using var walks = ModelScorer.Load(version, runs.Store.Artifacts, new ScorerOptions { TreeTables = false });
         var table = TableLoader.LoadCsv(RepoPaths.Rankings("cwurData.csv"));
         var names = table.ColumnNames.ToList();
-        // 1 to 9 rows: tables score four rows side by side, then the rest one by one; every split must add alike.
+        // Requests of 1 to 9 rows: every size must add alike.
         for (int size = 1, start = 0; size <= 9; start += size, size++)
         {
             var rows = Enumerable.Range(start, size).Select(r => table.Columns.Select(c => (object?)c.GetText(r)).ToArray()).ToList();
