@@ -134,7 +134,11 @@ internal static partial class ServeBench
                 var errors = ours.Sum(r => r.SocketErrors + r.Non2xx);
                 // On 2 shared cores throughput is CPU per request (server + wrk): its ratio is the same figure, less moved by other load.
                 var cpuRatio = Median(results[p with { Server = "bare" }].Select(r => r.CpuUs)) / Median(ours.Select(r => r.CpuUs));
-                Console.WriteLine($"  c={p.Connections} rows={p.Rows}: {ratio:0.00}x bare (>= 0.85: {Ok(ratio >= 0.85)}; by CPU per request {cpuRatio:0.00}x)"
+                // Each repetition runs both servers back to back: their ratio within a repetition is spared the machine's
+                // slower drift, and its spread shows how far one repetition can be trusted.
+                var paired = ours.Zip(results[p with { Server = "bare" }], (a, b) => a.RequestsPerSecond / b.RequestsPerSecond).ToList();
+                Console.WriteLine($"  c={p.Connections} rows={p.Rows}: {ratio:0.00}x bare (>= 0.85: {Ok(ratio >= 0.85)}; by CPU per request {cpuRatio:0.00}x; "
+                    + $"per repetition {Median(paired):0.00}x, {paired.Min():0.00}-{paired.Max():0.00}x)"
                     + (p.Connections >= 64 ? $", p99 {p99:0.00} ms (<= 10 ms: {Ok(p99 <= 10)})" : "") + $", errors {errors} ({Ok(errors == 0)})");
             }
         }
