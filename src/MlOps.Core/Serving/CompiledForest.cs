@@ -113,7 +113,7 @@ internal sealed class CompiledForest
         var nodes = Enumerable.Range(0, feature.Count).Select(n => new Node(feature[n], threshold[n], left[n], right[n])).ToArray();
         var compiled = new CompiledForest(nodes, [.. value], roots, depths, bias, width, task)
         {
-            _tables = tables ? ForestTables.TryBuild(width, roots, [.. feature], [.. threshold], [.. left], [.. right]) : null,
+            _tables = tables ? ForestTables.TryBuild(width, roots, [.. feature], [.. threshold], [.. left], [.. right], [.. value]) : null,
         };
         var splitNodes = Enumerable.Range(0, feature.Count).Where(n => left[n] != n).Select(n => (feature[n], threshold[n]));
         return compiled.Calibrate(Probes(splitNodes, width), engine, trees.Count) ? compiled : null;
@@ -197,7 +197,7 @@ internal sealed class CompiledForest
         ArgumentOutOfRangeException.ThrowIfLessThan(sums.Length, rows);
         if (_tables is { } tables)
         {
-            tables.Sums(features, _width, first, rows, _value, _bias, sums);
+            tables.Sums(features, _width, first, rows, _bias, sums);
             return;
         }
         sums.AsSpan(0, rows).Fill(_bias);

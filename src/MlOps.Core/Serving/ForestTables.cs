@@ -25,23 +25,25 @@ internal sealed class ForestTables
     private const int MaxOffsets = 1 << 21; // all features' per-interval offsets: 4 MB
 
     private readonly int _trees;
+    private readonly int _stride; // _trees rounded up to whole vectors: per-tree rows of offsets and indexes are added with no scalar tail
     private readonly int[] _features; // the features some tree splits on
     private readonly float[][] _thresholds; // per entry of _features: every tree's thresholds on it, ascending, distinct
-    private readonly ushort[][] _offsets; // per entry of _features: for interval i, tree t's index offset at [i * trees + t]
+    private readonly ushort[][] _offsets; // per entry of _features: for interval i, tree t's index offset at [i * _stride + t]
     private readonly int[] _tableAt; // per tree: where its table starts in _leaves
-    private readonly int[] _leaves; // per table entry: the leaf's node number
+    private readonly double[] _leaves; // per table entry: the leaf's value (not its node: one load less per tree)
 
-    private ForestTables(int trees, int[] features, float[][] thresholds, ushort[][] offsets, int[] tableAt, int[] leaves)
+    private ForestTables(int trees, int[] features, float[][] thresholds, ushort[][] offsets, int[] tableAt, double[] leaves)
     {
         (_trees, _features, _thresholds, _offsets, _tableAt, _leaves) = (trees, features, thresholds, offsets, tableAt, leaves);
+        _stride = Stride(trees);
     }
 
     /// <summary>
     /// Tables for the trees at <paramref name="roots"/> of a node array where a split goes to <paramref name="right"/>
-    /// when its feature's value is greater than its threshold, else to <paramref name="left"/>, and a leaf's children
-    /// are itself. Null when they would be too large.
+    /// when its feature's value is greater than its threshold, else to <paramref name="left"/>, a leaf's children
+    /// are itself and its output is <paramref name="value"/>. Null when they would be too large.
     /// </summary>
-    public static ForestTables? TryBuild(int width, int[] roots, int[] feature, float[] threshold, int[] left, int[] right)
+    public static ForestTables? TryBuild(int width, int[] roots, int[] feature, float[] threshold, int[] left, int[] right, double[] value)
     {
         var trees = roots.Length;
         // Per tree, the distinct thresholds of each feature it splits on.
@@ -64,7 +66,7 @@ internal sealed class ForestTables
         }
         var features = Enumerable.Range(0, width).Where(f => own.Any(o => o.ContainsKey(f))).ToArray();
         var thresholds = features.Select(f => own.SelectMany(o => o.TryGetValue(f, out var mine) ? mine : []).Distinct().Order().ToArray()).ToArray();
-        if (thresholds.Sum(all => (long)(all.Length + 1) * trees) > MaxOffsets)
+        if (thresholds.Sum(all => (long)(all.Length + 1) * Stride(trees)) > MaxOffsets)
             return null;
         long entries = 0;
         foreach (var o in own)
@@ -74,27 +76,28 @@ internal sealed class ForestTables
                 return null;
         }
 
-        var offsets = thresholds.Select(all => new ushort[(all.Length + 1) * trees]).ToArray();
+        var stride = Stride(trees);
+        var offsets = thresholds.Select(all => new ushort[(all.Length + 1) * stride]).ToArray();
         var tableAt = new int[trees];
-        var leaves = new int[entries];
+        var leaves = new double[entries];
         var at = 0;
         for (var t = 0; t < trees; t++)
         {
             // A tree's index counts its own intervals per feature, the first feature fastest.
             var strides = new Dictionary<int, int>();
-            var stride = 1;
+            var step = 1;
             foreach (var (f, mine) in own[t])
             {
                 var k = Array.IndexOf(features, f);
                 var all = thresholds[k];
                 // A value in interval i of all thresholds (above all[i - 1], up to all[i]) is above those of mine up to all[i - 1].
                 for (var i = 0; i <= all.Length; i++)
-                    offsets[k][i * trees + t] = (ushort)(stride * (i == 0 ? 0 : mine.Count(m => m <= all[i - 1])));
-                strides[f] = stride;
-                stride *= mine.Length + 1;
+                    offsets[k][i * stride + t] = (ushort)(step * (i == 0 ? 0 : mine.Count(m => m <= all[i - 1])));
+                strides[f] = step;
+                step *= mine.Length + 1;
             }
             tableAt[t] = at;
-            for (var index = 0; index < stride; index++)
+            for (var index = 0; index < step; index++)
             {
                 var n = roots[t];
                 while (left[n] != n)
@@ -103,30 +106,59 @@ internal sealed class ForestTables
                     var interval = index / strides[feature[n]] % (mine.Length + 1);
                     n = interval > Array.BinarySearch(mine, threshold[n]) ? right[n] : left[n];
                 }
-                leaves[at++] = n;
+                leaves[at++] = value[n];
             }
         }
         return new ForestTables(trees, features, thresholds, offsets, tableAt, leaves);
     }
 
-    /// <summary>Each row's <paramref name="bias"/> plus its leaves' values (<paramref name="value"/> per node), added in tree order as a walk would.</summary>
-    public void Sums(float[] features, int width, int first, int rows, double[] value, double bias, Span<double> sums)
+    // Rows scored side by side: each row's sum is a chain of dependent adds (tree order is kept, so one row's adds
+    // cannot be split), and four independent chains keep the adder busy (measured: the adds' latency bounds one row).
+    private const int Lanes = 4;
+
+    /// <summary>Each row's <paramref name="bias"/> plus its leaves' values, added in tree order as a walk would.</summary>
+    public void Sums(float[] features, int width, int first, int rows, double bias, Span<double> sums)
     {
-        Span<ushort> index = _trees <= 4096 ? stackalloc ushort[_trees] : new ushort[_trees];
+        var (trees, stride) = (_trees, _stride);
+        Span<ushort> index = stride <= 4096 / Lanes ? stackalloc ushort[stride * Lanes] : new ushort[stride * Lanes];
         ref var leaves = ref MemoryMarshal.GetArrayDataReference(_leaves);
         ref var tableAt = ref MemoryMarshal.GetArrayDataReference(_tableAt);
-        ref var values = ref MemoryMarshal.GetArrayDataReference(value);
-        for (var r = 0; r < rows; r++)
+        ref var i0 = ref MemoryMarshal.GetReference(index);
+        ref var i1 = ref Unsafe.Add(ref i0, stride);
+        ref var i2 = ref Unsafe.Add(ref i1, stride);
+        ref var i3 = ref Unsafe.Add(ref i2, stride);
+        var r = 0;
+        for (; r + Lanes <= rows; r += Lanes)
         {
-            index.Clear();
-            var row = features.AsSpan((first + r) * width, width);
-            for (var k = 0; k < _features.Length; k++)
-                Add(index, _offsets[k].AsSpan(Interval(_thresholds[k], row[_features[k]]) * _trees, _trees));
+            for (var lane = 0; lane < Lanes; lane++)
+                Index(features.AsSpan((first + r + lane) * width, width), index.Slice(lane * stride, stride));
+            double s0 = bias, s1 = bias, s2 = bias, s3 = bias;
+            for (var t = 0; t < trees; t++)
+            {
+                ref var table = ref Unsafe.Add(ref leaves, Unsafe.Add(ref tableAt, t));
+                s0 += Unsafe.Add(ref table, Unsafe.Add(ref i0, t));
+                s1 += Unsafe.Add(ref table, Unsafe.Add(ref i1, t));
+                s2 += Unsafe.Add(ref table, Unsafe.Add(ref i2, t));
+                s3 += Unsafe.Add(ref table, Unsafe.Add(ref i3, t));
+            }
+            (sums[r], sums[r + 1], sums[r + 2], sums[r + 3]) = (s0, s1, s2, s3);
+        }
+        for (; r < rows; r++)
+        {
+            Index(features.AsSpan((first + r) * width, width), index[..stride]);
             var sum = bias;
-            for (var t = 0; t < index.Length; t++)
-                sum += Unsafe.Add(ref values, Unsafe.Add(ref leaves, Unsafe.Add(ref tableAt, t) + index[t]));
+            for (var t = 0; t < trees; t++)
+                sum += Unsafe.Add(ref leaves, Unsafe.Add(ref tableAt, t) + Unsafe.Add(ref i0, t));
             sums[r] = sum;
         }
+    }
+
+    /// <summary>Each tree's table index for <paramref name="row"/>: per feature, its interval's offsets added over all trees.</summary>
+    private void Index(ReadOnlySpan<float> row, Span<ushort> index)
+    {
+        index.Clear();
+        for (var k = 0; k < _features.Length; k++)
+            Add(index, _offsets[k].AsSpan(Interval(_thresholds[k], row[_features[k]]) * _stride, _stride));
     }
 
     /// <summary>How many of <paramref name="thresholds"/> (ascending) are below <paramref name="x"/>, without a branch per step. NaN: 0, as it never goes right.</summary>
@@ -143,14 +175,14 @@ internal sealed class ForestTables
         return low;
     }
 
+    private static int Stride(int trees) => (trees + Vector<ushort>.Count - 1) / Vector<ushort>.Count * Vector<ushort>.Count;
+
+    /// <summary>Adds <paramref name="offsets"/> to <paramref name="into"/>, both a whole number of vectors long.</summary>
     private static void Add(Span<ushort> into, ReadOnlySpan<ushort> offsets)
     {
         ref var a = ref MemoryMarshal.GetReference(into);
         ref var b = ref MemoryMarshal.GetReference(offsets);
-        var i = 0;
-        for (; i + Vector<ushort>.Count <= into.Length; i += Vector<ushort>.Count)
+        for (var i = 0; i < into.Length; i += Vector<ushort>.Count)
             (Vector.LoadUnsafe(ref a, (nuint)i) + Vector.LoadUnsafe(ref b, (nuint)i)).StoreUnsafe(ref a, (nuint)i);
-        for (; i < into.Length; i++)
-            Unsafe.Add(ref a, i) += Unsafe.Add(ref b, i);
     }
 }
