@@ -111,12 +111,22 @@ internal sealed class CompiledForest
             value.Add(v);
         }
         var nodes = Enumerable.Range(0, feature.Count).Select(n => new Node(feature[n], threshold[n], left[n], right[n])).ToArray();
-        var compiled = new CompiledForest(nodes, [.. value], roots, depths, bias, width, task)
-        {
-            _tables = tables ? ForestTables.TryBuild(width, roots, [.. feature], [.. threshold], [.. left], [.. right], [.. value]) : null,
-        };
+        var compiled = new CompiledForest(nodes, [.. value], roots, depths, bias, width, task);
         var splitNodes = Enumerable.Range(0, feature.Count).Where(n => left[n] != n).Select(n => (feature[n], threshold[n]));
-        return compiled.Calibrate(Probes(splitNodes, width), engine, trees.Count) ? compiled : null;
+        var probes = Probes(splitNodes, width);
+        if (!compiled.Calibrate(probes, engine, trees.Count))
+            return null;
+        // Tables hold the leaves' final (scaled) values, so they are built once calibration scaled them, and kept
+        // only if they add up to exactly the walks' sums on the probes.
+        if (tables && ForestTables.TryBuild(width, roots, [.. feature], [.. threshold], [.. left], [.. right], compiled._value) is { } built)
+        {
+            var (walked, looked) = (new double[ProbeRows], new double[ProbeRows]);
+            compiled.Sums(probes, 0, ProbeRows, walked);
+            built.Sums(probes, width, 0, ProbeRows, bias, looked);
+            if (walked.AsSpan().SequenceEqual(looked))
+                compiled._tables = built;
+        }
+        return compiled;
     }
 
     /// <summary>Levels from <paramref name="node"/> down to its deepest leaf (0 for a tree that is one leaf).</summary>
