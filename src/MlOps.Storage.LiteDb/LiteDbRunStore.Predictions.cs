@@ -20,7 +20,7 @@ namespace MlOps.Storage.LiteDb;
 /// Stores written before segments keep their per-record documents (<c>predictions</c>), which are read and counted
 /// beside them. New collections only, so <see cref="SchemaVersion"/> stays: older code ignores them.
 /// </summary>
-public sealed partial class LiteDbRunStore : IPredictionRequestStore
+public sealed partial class LiteDbRunStore : IPredictionRequestStore, IPredictionPackStore
 {
     private const string PredictionsCollection = "predictions"; // per-record documents of older stores; also the sequence's name
     private const string SegmentsCollection = "prediction_segments";
@@ -87,9 +87,7 @@ public sealed partial class LiteDbRunStore : IPredictionRequestStore
         Write(db =>
         {
             added.Clear(); // a retried transaction starts over
-            var meta = db.GetCollection(MetaCollection);
-            var counter = meta.FindById(PredictionsCollection) ?? new BsonDocument { ["_id"] = PredictionsCollection, ["seq"] = 0L };
-            var sequence = counter["seq"].AsInt64;
+            var (meta, counter, sequence) = Sequence(db);
             var groups = new Dictionary<(string Key, string Source, int Columns), List<RequestRecords>>();
             // Requests of one client share their column list: their group is looked up when it changes.
             LoggedRequest? last = null;
@@ -122,11 +120,7 @@ public sealed partial class LiteDbRunStore : IPredictionRequestStore
                 long stored = 0;
                 void Close(PredictionSegment full)
                 {
-                    segments.Add(new BsonDocument
-                    {
-                        ["_id"] = Key(full.Ticks, full.Sequence), [ModelVersionField] = key, ["s"] = source, ["c"] = columnSet,
-                        ["n"] = full.Count, ["b"] = full.ToArray(),
-                    });
+                    segments.Add(SegmentDocument(full.Ticks, full.Sequence, key, source, columnSet, full.Count, full.ToArray()));
                     stored += full.Count;
                 }
                 foreach (var (ticks, first, request, count) in requests)
@@ -142,23 +136,136 @@ public sealed partial class LiteDbRunStore : IPredictionRequestStore
                     }
                 if (segment is not null)
                     Close(segment);
-                var countId = key + ColumnSeparator + source;
-                var counted = counts.FindById(countId) ?? new BsonDocument { ["_id"] = countId, ["n"] = 0L };
-                counted["n"] = counted["n"].AsInt64 + stored;
-                counts.Upsert(counted);
+                Count(counts, key, source, stored);
             }
-            counter["seq"] = sequence;
-            meta.Upsert(counter);
-            db.GetCollection(SegmentsCollection).InsertBulk(segments, segments.Count);
+            Store(db, meta, counter, sequence, segments);
             foreach (var requests in groups.Values)
                 requests.Clear(); // kept for the next batch, but not the requests
         });
+        Remember(added);
+    }
+
+    public IPredictionPacker NewPacker() => new SegmentPacker();
+
+    public void AppendPacks(IReadOnlyList<PredictionPack> packs)
+    {
+        ArgumentNullException.ThrowIfNull(packs);
+        var added = new Dictionary<string, int>(StringComparer.Ordinal);
+        Write(db =>
+        {
+            added.Clear(); // a retried transaction starts over
+            var (meta, counter, sequence) = Sequence(db);
+            var segments = new List<BsonDocument>(packs.Count);
+            var stored = new Dictionary<(string Key, string Source), long>();
+            foreach (var pack in packs)
+            {
+                var segment = pack as SegmentPack ?? throw new ArgumentException($"A {pack.GetType().Name} is not a pack of this store: pack with its {nameof(NewPacker)}.", nameof(packs));
+                // The pack numbered its records from 0: they take the next store-wide sequence numbers now.
+                segments.Add(SegmentDocument(segment.Ticks, sequence, segment.Key, segment.Source, ColumnSetId(db, segment.Columns, added), segment.Count, segment.Bytes));
+                sequence += segment.Count;
+                stored[(segment.Key, segment.Source)] = stored.GetValueOrDefault((segment.Key, segment.Source)) + segment.Count;
+            }
+            var counts = db.GetCollection(CountsCollection);
+            foreach (var ((key, source), count) in stored)
+                Count(counts, key, source, count);
+            Store(db, meta, counter, sequence, segments);
+        });
+        Remember(added);
+    }
+
+    /// <summary>The store-wide sequence's document and its next number.</summary>
+    private static (ILiteCollection<BsonDocument> Meta, BsonDocument Counter, long Next) Sequence(LiteDatabase db)
+    {
+        var meta = db.GetCollection(MetaCollection);
+        var counter = meta.FindById(PredictionsCollection) ?? new BsonDocument { ["_id"] = PredictionsCollection, ["seq"] = 0L };
+        return (meta, counter, counter["seq"].AsInt64);
+    }
+
+    private static BsonDocument SegmentDocument(long ticks, long sequence, string key, string source, int columnSet, int count, byte[] bytes) => new()
+    {
+        ["_id"] = Key(ticks, sequence), [ModelVersionField] = key, ["s"] = source, ["c"] = columnSet, ["n"] = count, ["b"] = bytes,
+    };
+
+    /// <summary>Add <paramref name="stored"/> to the count of a model version's records from <paramref name="source"/>.</summary>
+    private static void Count(ILiteCollection<BsonDocument> counts, string key, string source, long stored)
+    {
+        var countId = key + ColumnSeparator + source;
+        var counted = counts.FindById(countId) ?? new BsonDocument { ["_id"] = countId, ["n"] = 0L };
+        counted["n"] = counted["n"].AsInt64 + stored;
+        counts.Upsert(counted);
+    }
+
+    /// <summary>The segments, and the sequence moved past their records.</summary>
+    private static void Store(LiteDatabase db, ILiteCollection<BsonDocument> meta, BsonDocument counter, long sequence, List<BsonDocument> segments)
+    {
+        counter["seq"] = sequence;
+        meta.Upsert(counter);
+        db.GetCollection(SegmentsCollection).InsertBulk(segments, segments.Count);
+    }
+
+    /// <summary>Cache the column sets a committed write added.</summary>
+    private void Remember(Dictionary<string, int> added)
+    {
         lock (_gate)
             foreach (var (names, id) in added)
             {
                 _columnSetIds[names] = id;
                 _columnSets[id] = names.Split(ColumnSeparator);
             }
+    }
+
+    /// <summary>
+    /// Packs a logging thread's rows into one segment at a time, numbered from 0 (<see cref="AppendPacks"/> gives
+    /// them their sequence numbers), in the format <see cref="AppendRequests"/> writes.
+    /// </summary>
+    private sealed class SegmentPacker : IPredictionPacker
+    {
+        private readonly PredictionSegment.Buffer _scratch = new();
+        private PredictionSegment? _segment;
+        private string _model = "", _source = "";
+        private int _version;
+        private IReadOnlyList<string> _columns = [];
+
+        public int Rows => _segment?.Count ?? 0;
+
+        public int Add(LoggedRequest request, int from)
+        {
+            var ticks = ToUtc(request.Timestamp).Ticks;
+            if (_segment is { } open)
+            {
+                // A segment's records are of one group, and no earlier than its first (its key) nor a span later.
+                if (ticks < open.Ticks || ticks - open.Ticks > SegmentSpan.Ticks || open.Bytes >= SegmentBytes || request.Version != _version
+                    || request.Model != _model || request.Source != _source || !SameColumns(request.Input.Columns, _columns))
+                    return 0;
+            }
+            else
+            {
+                (_model, _version, _source, _columns) = (request.Model, request.Version, request.Source, request.Input.Columns);
+                _segment = new PredictionSegment(ticks, 0, _scratch);
+            }
+            return _segment.Add(ticks, _segment.Count, request, from, request.Rows.Count - from);
+        }
+
+        // A server's requests share one column list; another client's may be a new list of the same names.
+        private static bool SameColumns(IReadOnlyList<string> a, IReadOnlyList<string> b) => ReferenceEquals(a, b) || a.SequenceEqual(b);
+
+        public PredictionPack Seal()
+        {
+            var full = _segment ?? throw new InvalidOperationException("No open pack to seal.");
+            _segment = null;
+            return new SegmentPack(_model + "/" + _version.ToString(CultureInfo.InvariantCulture), _source, _columns, full.Ticks, full.Count, full.ToArray());
+        }
+    }
+
+    private sealed class SegmentPack(string key, string source, IReadOnlyList<string> columns, long ticks, int count, byte[] bytes) : PredictionPack
+    {
+        public string Key => key;
+        public string Source => source;
+        public IReadOnlyList<string> Columns => columns;
+        public long Ticks => ticks;
+        public int Count => count;
+        public byte[] Bytes => bytes;
+        public override int Rows => count;
     }
 
     /// <summary>

@@ -129,3 +129,41 @@ public interface ITypedRows
     /// <summary>Column <paramref name="column"/>'s values when it holds text, else null.</summary>
     string?[]? Texts(int column);
 }
+
+/// <summary>
+/// A store that packs logged rows into what it stores on the logging thread itself (<see cref="NewPacker"/>), so
+/// that a busy server's log keeps no request alive until its write (those requests outlived young collections and
+/// made them full ones) and the writer thread only stores finished packs. <see cref="PredictionLogger"/> uses it
+/// when its store has it; what is stored must be the same as from <see cref="IPredictionRequestStore.AppendRequests"/>.
+/// </summary>
+public interface IPredictionPackStore : IPredictionLogStore
+{
+    /// <summary>An empty packer, for one thread at a time.</summary>
+    IPredictionPacker NewPacker();
+
+    /// <summary>Store finished packs in a single transaction: either all their rows are stored or none.</summary>
+    void AppendPacks(IReadOnlyList<PredictionPack> packs);
+}
+
+/// <summary>Packs a store's records as requests are logged; not thread-safe.</summary>
+public interface IPredictionPacker
+{
+    /// <summary>Rows in the open pack.</summary>
+    int Rows { get; }
+
+    /// <summary>
+    /// Pack rows <c>Rows[from..]</c> of <paramref name="request"/>: how many were taken. Fewer than all when the pack
+    /// is full, and none when the request does not belong in it (another model, version, source or column set, or an
+    /// earlier time): <see cref="Seal"/> it and add the rest. An empty packer takes at least one row.
+    /// </summary>
+    int Add(LoggedRequest request, int from);
+
+    /// <summary>The open pack, finished; the packer is empty again.</summary>
+    PredictionPack Seal();
+}
+
+/// <summary>Records packed by an <see cref="IPredictionPacker"/>, for its store's <see cref="IPredictionPackStore.AppendPacks"/>.</summary>
+public abstract class PredictionPack
+{
+    public abstract int Rows { get; }
+}

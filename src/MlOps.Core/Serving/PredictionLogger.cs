@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Threading.Channels;
 using MlOps.Registry;
@@ -41,10 +42,12 @@ public sealed record PredictionLoggerOptions
 }
 
 /// <summary>
-/// The prediction log's writer: <see cref="Log"/> samples rows and queues the request (one entry for all its rows)
-/// without blocking or doing I/O; the queue holds at most <see cref="PredictionLoggerOptions.Capacity"/> records and
-/// the rows beyond are dropped and counted in <see cref="Dropped"/>. One background thread writes batches of requests
-/// through <see cref="IPredictionRequestStore.AppendRequests"/> when the store has it, else as
+/// The prediction log's writer: <see cref="Log"/> samples rows and, without blocking or doing I/O, either packs them
+/// at once into the store's own format when the store is an <see cref="IPredictionPackStore"/> (one packer per
+/// stripe of threads, under the stripe's lock), or queues the request (one entry for all its rows). At most
+/// <see cref="PredictionLoggerOptions.Capacity"/> records wait; the rows beyond are dropped and counted in
+/// <see cref="Dropped"/>. One background thread stores finished packs every <see cref="PredictionLoggerOptions.FlushInterval"/>,
+/// or writes batches of requests through <see cref="IPredictionRequestStore.AppendRequests"/> when the store has it, else as
 /// <see cref="LoggedPrediction"/> records through <see cref="IPredictionLogStore.AppendPredictions"/> (made there, off
 /// the request path), retrying failed writes.
 /// <see cref="FlushAsync"/> and <see cref="DisposeAsync"/> write everything queued, so an orderly shutdown loses
@@ -61,6 +64,14 @@ public sealed class PredictionLogger : IPredictionSink, IAsyncDisposable
     private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _logged, _written, _dropped, _failed, _queued, _pending;
 
+    // Packing stores only: a packer per stripe of threads (a thread always packs into the same one, so its lock is
+    // rarely contended), the packs sealed when full, and the writer's wake-up on dispose.
+    private readonly IPredictionPackStore? _packStore;
+    private readonly IPredictionPacker[] _stripes = [];
+    private readonly ConcurrentQueue<PredictionPack> _sealed = new();
+    private readonly ManualResetEventSlim _closing = new();
+    private volatile bool _closed;
+
 
     public PredictionLogger(IPredictionLogStore store, PredictionLoggerOptions? options = null)
     {
@@ -71,6 +82,11 @@ public sealed class PredictionLogger : IPredictionSink, IAsyncDisposable
         if (_options.Capacity < 1 || _options.BatchSize < 1)
             throw new MlOpsException("The prediction log's capacity and batch size must be at least 1.");
         _seeded = _options.Seed is { } seed ? new Random(seed) : null;
+        if (store is IPredictionPackStore packs)
+        {
+            _packStore = packs;
+            _stripes = Enumerable.Range(0, Math.Max(4, 2 * Environment.ProcessorCount)).Select(_ => packs.NewPacker()).ToArray();
+        }
         // Unbounded as a channel: _pending bounds it in records, which a channel of entries cannot count.
         _queue = Channel.CreateUnbounded<LoggedRequest>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
         // Its own thread, not the pool's: a store write blocks for milliseconds, and on a small machine the pool has
@@ -79,7 +95,10 @@ public sealed class PredictionLogger : IPredictionSink, IAsyncDisposable
         {
             try
             {
-                WriteLoop();
+                if (_packStore is not null)
+                    PackLoop();
+                else
+                    WriteLoop();
                 _finished.TrySetResult();
             }
             catch (Exception e)
@@ -107,7 +126,6 @@ public sealed class PredictionLogger : IPredictionSink, IAsyncDisposable
         var rate = _options.SampleRate;
         if (rate <= 0 || predictions.Count == 0)
             return;
-        var timestamp = _options.Clock.GetUtcNow().UtcDateTime;
         var rows = Math.Min(predictions.Count, input.Rows.Count);
         IReadOnlyList<int> sampled;
         if (rate < 1)
@@ -124,8 +142,10 @@ public sealed class PredictionLogger : IPredictionSink, IAsyncDisposable
             return;
         Interlocked.Add(ref _logged, rows);
         var admitted = Reserve(rows);
-        if (admitted > 0 && !_queue.Writer.TryWrite(new LoggedRequest(version.Model, version.Version, timestamp, source, input, predictions,
-                admitted == rows ? sampled : sampled.Take(admitted).ToArray())))
+        var taken = admitted == rows ? sampled : sampled.Take(admitted).ToArray();
+        if (admitted > 0 && !(_packStore is not null
+                ? Pack(version, source, input, predictions, taken)
+                : _queue.Writer.TryWrite(new LoggedRequest(version.Model, version.Version, _options.Clock.GetUtcNow().UtcDateTime, source, input, predictions, taken))))
         {
             Interlocked.Add(ref _pending, -admitted); // disposed: nothing takes records any more
             admitted = 0;
@@ -133,6 +153,29 @@ public sealed class PredictionLogger : IPredictionSink, IAsyncDisposable
         Interlocked.Add(ref _queued, admitted);
         if (admitted < rows)
             Interlocked.Add(ref _dropped, rows - admitted);
+    }
+
+    /// <summary>Pack the rows into the calling thread's stripe (sealing its pack when the rows do not fit); false once disposed.</summary>
+    private bool Pack(ModelVersion version, string source, ScoringInput input, IReadOnlyList<Prediction> predictions, IReadOnlyList<int> rows)
+    {
+        var packer = _stripes[(uint)Environment.CurrentManagedThreadId % (uint)_stripes.Length];
+        lock (packer)
+        {
+            if (_closed)
+                return false; // the writer's last sweep may have passed this stripe
+            // The time is read under the lock: a pack's records are then in time order, as a store's segment needs.
+            var request = new LoggedRequest(version.Model, version.Version, _options.Clock.GetUtcNow().UtcDateTime, source, input, predictions, rows);
+            for (var done = 0; done < rows.Count;)
+            {
+                var taken = packer.Add(request, done);
+                if (taken == 0 && packer.Rows == 0)
+                    throw new InvalidOperationException($"{packer.GetType().Name} took no row into an empty pack.");
+                if (taken == 0)
+                    _sealed.Enqueue(packer.Seal());
+                done += taken;
+            }
+        }
+        return true;
     }
 
     // Rows 0..n-1 of requests of up to 64 rows: shared (nobody writes them), so logging such a request allocates one object.
@@ -160,6 +203,7 @@ public sealed class PredictionLogger : IPredictionSink, IAsyncDisposable
     public async Task FlushAsync(CancellationToken cancellation = default)
     {
         var target = Interlocked.Read(ref _queued);
+        // Packs are stored at the writer's next sweep, within a flush interval.
         while (Written + Failed < target && !_writer.IsCompleted)
             await Task.Delay(5, cancellation).ConfigureAwait(false);
     }
@@ -167,6 +211,8 @@ public sealed class PredictionLogger : IPredictionSink, IAsyncDisposable
     /// <summary>Stop taking records, write everything queued, end the writer.</summary>
     public async ValueTask DisposeAsync()
     {
+        _closed = true;
+        _closing.Set();
         _queue.Writer.TryComplete();
         await _writer.ConfigureAwait(false);
     }
@@ -220,19 +266,61 @@ public sealed class PredictionLogger : IPredictionSink, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Packing stores: every flush interval, take the packs sealed since the last sweep and seal the stripes' open
+    /// ones, then store them in transactions of up to <see cref="PredictionLoggerOptions.BatchSize"/> rows. The sweep
+    /// after dispose takes each stripe's lock once more, so a <see cref="Log"/> that packed before it is stored.
+    /// </summary>
+    private void PackLoop()
+    {
+        var packs = new List<PredictionPack>();
+        while (true)
+        {
+            var last = _closing.Wait(_options.FlushInterval);
+            while (_sealed.TryDequeue(out var pack))
+                packs.Add(pack);
+            foreach (var packer in _stripes)
+                lock (packer)
+                    if (packer.Rows > 0)
+                        packs.Add(packer.Seal());
+            while (_sealed.TryDequeue(out var pack))
+                packs.Add(pack); // sealed by a Log while this sweep ran
+            for (var first = 0; first < packs.Count;)
+            {
+                var (end, records) = (first, 0);
+                while (end < packs.Count && (end == first || records + packs[end].Rows <= _options.BatchSize))
+                    records += packs[end++].Rows;
+                var batch = packs.GetRange(first, end - first);
+                Interlocked.Add(ref _pending, -records);
+                Write(records, () => _packStore!.AppendPacks(batch));
+                first = end;
+            }
+            packs.Clear();
+            if (last)
+                return;
+        }
+    }
+
     private static bool Wait(ValueTask<bool> ready) => ready.IsCompletedSuccessfully ? ready.Result : ready.AsTask().GetAwaiter().GetResult();
 
-    private void Write(List<LoggedRequest> batch, int records)
+    private void Write(List<LoggedRequest> batch, int records) =>
+        Write(records, () =>
+        {
+            // A store that takes requests whole is spared a record object and boxed cells per row.
+            if (_store is IPredictionRequestStore requests)
+                requests.AppendRequests(batch);
+            else
+                _store.AppendPredictions(batch.SelectMany(r => r.Records()).ToList());
+        });
+
+    /// <summary>One store write of <paramref name="records"/> records, retried with doubling delays, then counted as written or failed.</summary>
+    private void Write(int records, Action write)
     {
         for (var attempt = 0; ; attempt++)
         {
             try
             {
-                // A store that takes requests whole is spared a record object and boxed cells per row.
-                if (_store is IPredictionRequestStore requests)
-                    requests.AppendRequests(batch);
-                else
-                    _store.AppendPredictions(batch.SelectMany(r => r.Records()).ToList());
+                write();
                 Interlocked.Add(ref _written, records);
                 return;
             }

@@ -42,10 +42,9 @@ public sealed class PredictionLoggerTests
         public long CountPredictions(string model, int? version = null, string? source = null) => Records.Count;
     }
 
-    [Fact]
-    public async Task Nothing_is_lost_on_dispose_with_50000_records_logged_from_8_threads()
+    /// <summary>50,000 records, 10-row requests from 8 threads at once, then the logger disposed (everything written or counted).</summary>
+    private static async Task<PredictionLogger> LogFrom8Threads(IPredictionLogStore store)
     {
-        var store = new MemoryStore();
         var logger = new PredictionLogger(store, new PredictionLoggerOptions { BatchSize = 500 });
         Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, t =>
         {
@@ -56,6 +55,26 @@ public sealed class PredictionLoggerTests
             }
         });
         await logger.DisposeAsync();
+        return logger;
+    }
+
+    /// <summary>Log requests from this thread; they must not wait for the store, whatever it does.</summary>
+    private static void LogWithoutBlocking(PredictionLogger logger, int requests, int rows)
+    {
+        var watch = Stopwatch.StartNew();
+        for (var i = 0; i < requests; i++)
+        {
+            var (input, predictions) = Request(rows, i * rows);
+            logger.Log(Version, input, predictions, "serve");
+        }
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"Log blocked for {watch.Elapsed}");
+    }
+
+    [Fact]
+    public async Task Nothing_is_lost_on_dispose_with_50000_records_logged_from_8_threads()
+    {
+        var store = new MemoryStore();
+        var logger = await LogFrom8Threads(store);
         Assert.Equal(50_000, logger.Logged);
         Assert.Equal(50_000, logger.Written);
         Assert.Equal(0, logger.Dropped + logger.Failed);
@@ -92,13 +111,7 @@ public sealed class PredictionLoggerTests
         using var gate = new ManualResetEventSlim(false);
         var store = new MemoryStore(gate);
         var logger = new PredictionLogger(store, new PredictionLoggerOptions { Capacity = 100, BatchSize = 10 });
-        var watch = Stopwatch.StartNew();
-        for (var i = 0; i < 100; i++)
-        {
-            var (input, predictions) = Request(10, i * 10);
-            logger.Log(Version, input, predictions, "serve");
-        }
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"Log blocked for {watch.Elapsed}");
+        LogWithoutBlocking(logger, requests: 100, rows: 10);
         Assert.Equal(1_000, logger.Logged);
         Assert.InRange(logger.Dropped, 1_000 - 100 - 10, 1_000 - 100); // queue full, one batch held by the blocked writer
         gate.Set();
@@ -125,6 +138,95 @@ public sealed class PredictionLoggerTests
         await failing.DisposeAsync();
         Assert.Equal((0, 5), (failing.Written, failing.Failed));
         Assert.IsType<IOException>(failing.LastError);
+    }
+
+    /// <summary>
+    /// A store that packs on the logging thread (as LiteDB's does): packs of at most 64 records; optionally blocks
+    /// each write on a gate. Records never come any other way.
+    /// </summary>
+    private sealed class PackingStore(ManualResetEventSlim? gate = null) : IPredictionPackStore
+    {
+        private int _packs;
+
+        public ConcurrentQueue<LoggedPrediction> Records { get; } = new();
+
+        public int Packs => _packs;
+
+        public IPredictionPacker NewPacker() => new Packer();
+
+        public void AppendPacks(IReadOnlyList<PredictionPack> packs)
+        {
+            gate?.Wait();
+            foreach (var pack in packs.Cast<Pack>())
+                foreach (var record in pack.Records)
+                    Records.Enqueue(record);
+            Interlocked.Add(ref _packs, packs.Count);
+        }
+
+        public void AppendPredictions(IReadOnlyList<LoggedPrediction> batch) => throw new InvalidOperationException("records of a packing store come in packs");
+
+        public IEnumerable<LoggedPrediction> ReadPredictions(string model, int? version = null, string? source = null, DateTime? from = null, DateTime? to = null) => Records;
+
+        public long CountPredictions(string model, int? version = null, string? source = null) => Records.Count;
+
+        private sealed class Pack(List<LoggedPrediction> records) : PredictionPack
+        {
+            public List<LoggedPrediction> Records => records;
+
+            public override int Rows => records.Count;
+        }
+
+        private sealed class Packer : IPredictionPacker
+        {
+            private List<LoggedPrediction> _open = [];
+
+            public int Rows => _open.Count;
+
+            public int Add(LoggedRequest request, int from)
+            {
+                var taken = Math.Min(64 - _open.Count, request.Rows.Count - from);
+                _open.AddRange(request.Records().Skip(from).Take(taken));
+                return taken;
+            }
+
+            public PredictionPack Seal()
+            {
+                var pack = new Pack(_open);
+                _open = [];
+                return pack;
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_packing_store_gets_every_record_logged_from_8_threads_in_packs()
+    {
+        var store = new PackingStore();
+        var logger = await LogFrom8Threads(store);
+        Assert.Equal((50_000, 50_000, 0L, 0L), (logger.Logged, logger.Written, logger.Dropped, logger.Failed));
+        Assert.Equal(Enumerable.Range(0, 50_000).Select(i => (double)i), store.Records.Select(r => (double)r.Inputs["publications"]!).Order());
+        Assert.All(store.Records, r => Assert.Equal(((double)r.Inputs["publications"]! % 2 == 0 ? "true" : "false", "USA"), (r.Label, r.Inputs["country"])));
+        Assert.InRange(store.Packs, 50_000 / 64, 50_000);
+        // Logging after dispose drops and counts: the writer has gone.
+        var (late, answers) = Request(3);
+        logger.Log(Version, late, answers, "serve");
+        Assert.Equal((50_003, 3L), (logger.Logged, logger.Dropped));
+    }
+
+    [Fact]
+    public async Task A_full_log_of_a_packing_store_drops_and_counts_without_blocking_the_caller()
+    {
+        using var gate = new ManualResetEventSlim(false);
+        var store = new PackingStore(gate);
+        var logger = new PredictionLogger(store, new PredictionLoggerOptions { Capacity = 100 });
+        LogWithoutBlocking(logger, requests: 100, rows: 10);
+        Assert.Equal(1_000, logger.Logged);
+        // 100 rows wait; a sweep of the writer may have taken 100 before its write blocked, making room for 100 more.
+        Assert.InRange(logger.Dropped, 1_000 - 200, 1_000 - 100);
+        gate.Set();
+        await logger.DisposeAsync();
+        Assert.Equal(logger.Logged, logger.Written + logger.Dropped);
+        Assert.Equal(logger.Written, store.Records.Count);
     }
 
     [Fact]

@@ -144,6 +144,44 @@ public sealed class PredictionLogStoreTests : IDisposable
         Assert.Equal(expected, _store.ReadPredictions("rankings", 3).Select(Text));
     }
 
+    [Fact]
+    public void Packed_on_the_logging_thread_the_records_are_stored_as_appended_requests_are()
+    {
+        // The same requests (typed, boxed, sampled, one larger than a segment; times out of order) appended whole
+        // under one model and packed under another read back alike.
+        LoggedRequest[] Requests(string model)
+        {
+            var sampled = Typed(model, T0.AddSeconds(3), 40, 6_000);
+            return
+            [
+                Typed(model, T0.AddSeconds(2), 6_000),
+                sampled with { Predictions = sampled.Predictions.ToList(), Rows = Enumerable.Range(0, 40).Where(r => r % 3 != 0).Reverse().ToList() },
+                new LoggedRequest(model, 1, T0.AddSeconds(1), "serve", new ScoringInput(sampled.Input.Columns, [["USA", 1.5, 2.0], [null, null, -0.0]]),
+                    [new Prediction("a class", 0.25), new Prediction(3.5f)], [1, 0]),
+                Typed(model, T0.AddSeconds(4), 3) with { Source = "shadow" },
+            ];
+        }
+        _store.AppendRequests(Requests("appended"));
+        var packer = _store.NewPacker();
+        var packs = new List<PredictionPack>();
+        foreach (var request in Requests("packed"))
+            for (var done = 0; done < request.Rows.Count;)
+            {
+                var taken = packer.Add(request, done);
+                if (taken == 0)
+                    packs.Add(packer.Seal());
+                done += taken;
+            }
+        packs.Add(packer.Seal());
+        Assert.InRange(packs.Count, 5, 20); // a new pack per segment's worth, earlier time, other column set or source
+        _store.AppendPacks(packs);
+
+        Assert.Equal(_store.ReadPredictions("appended").Select(Text), _store.ReadPredictions("packed").Select(Text));
+        Assert.Equal(6_000 + 26 + 2 + 3, _store.ReadPredictions("packed").Count());
+        Assert.Equal(_store.CountPredictions("appended", 1, "shadow"), _store.CountPredictions("packed", 1, "shadow"));
+        Assert.Equal(_store.CountPredictions("appended", 1, "serve"), _store.CountPredictions("packed", 1, "serve"));
+    }
+
     private sealed class FixedClock(DateTime now) : TimeProvider
     {
         public override DateTimeOffset GetUtcNow() => new(now);
