@@ -171,11 +171,20 @@ public sealed class BatchScorerTests(RankingsRuns runs) : IClassFixture<Rankings
         var e = Assert.Throws<ScoringInputException>(() => scorer.Score(new ScoringInput(columns, rows)));
         Assert.Contains("row 5000 has 'lots'", e.Message);
     }
+}
+
+/// <summary>Batch scoring's memory bound, measured on the process's heap: alone, so no other test's allocations count.</summary>
+[Collection(MlOps.Tests.Storage.MeasuresMemory.Name)]
+public sealed class BatchScorerMemoryTests(RankingsRuns runs) : IClassFixture<RankingsRuns>, IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
 
     [Fact]
     public void A_300000_row_file_streams_with_memory_bounded_by_the_chunk_not_the_file()
     {
-        using var scorer = Scorer();
+        using var scorer = ModelScorer.Load(ModelRegistry.Over(runs.Store, new RegistryEventHub()).Register(runs.Strong.Id, "batch-" + Guid.NewGuid().ToString("N")[..8]), runs.Store.Artifacts);
         // Without the label columns: no per-row evaluation state, so only chunks should live on the heap.
         var source = File.ReadLines(RepoPaths.Rankings("cwurData.csv")).Select(l => l[(l.IndexOf(',') + 1)..]).ToList();
         long Peak(int rows)
