@@ -16,8 +16,12 @@ namespace MlOps.Storage.LiteDb;
 /// </summary>
 public sealed partial class LiteDbRunStore : IMlOpsStore
 {
-    /// <summary>Bumped when the document layout changes incompatibly; older code refuses newer files.</summary>
-    public const int SchemaVersion = 1;
+    /// <summary>
+    /// Bumped when the document layout changes incompatibly; older code refuses newer files. 2: prediction segments
+    /// may keep their bytes in the segment file beside mlops.db (1 kept them in the document); a version 1 file is
+    /// marked 2 when opened, as this code reads both.
+    /// </summary>
+    public const int SchemaVersion = 2;
 
     private const string RunsCollection = "runs";
     private const string DetailsCollection = "details";
@@ -224,6 +228,7 @@ public sealed partial class LiteDbRunStore : IMlOpsStore
             _closer.Dispose();
             Close();
             _shared?.Dispose();
+            CloseSegmentFile();
         }
     }
 
@@ -240,6 +245,11 @@ public sealed partial class LiteDbRunStore : IMlOpsStore
             throw new MlOpsException(
                 $"The run store {Location} was written by a newer MlOps (schema version {schema["schemaVersion"].AsInt32}; " +
                 $"this version reads up to {SchemaVersion}). Upgrade MlOps to open it.");
+        }
+        else if (schema["schemaVersion"].AsInt32 < SchemaVersion)
+        {
+            schema["schemaVersion"] = SchemaVersion;
+            meta.Update(schema);
         }
 
         var runs = db.GetCollection(RunsCollection);

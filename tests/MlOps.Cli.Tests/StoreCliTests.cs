@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using MlOps.Storage.LiteDb;
 using MlOps.Tests;
 
 namespace MlOps.Cli.Tests;
@@ -118,7 +119,7 @@ public sealed class StoreCliTests : IDisposable
         Assert.Equal("litedb", json["backend"]!.GetValue<string>());
         Assert.Equal(Path.Combine(_cli.StorePath, "mlops.db"), json["location"]!.GetValue<string>());
         Assert.Equal("option", json["from"]!.GetValue<string>());
-        Assert.Equal(1, json["schemaVersion"]!.GetValue<int>());
+        Assert.Equal(LiteDbRunStore.SchemaVersion, json["schemaVersion"]!.GetValue<int>());
         Assert.Equal((1, 1, 1, 0, 0), (json["runs"]!.GetValue<long>(), json["models"]!.GetValue<long>(), json["versions"]!.GetValue<long>(),
             json["predictions"]!.GetValue<long>(), json["catalogRecords"]!.GetValue<long>()));
         Assert.True(json["artifacts"]!.GetValue<long>() > 0);

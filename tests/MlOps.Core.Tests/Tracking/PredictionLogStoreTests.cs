@@ -127,7 +127,63 @@ public sealed class PredictionLogStoreTests : IDisposable
         var segments = db.GetCollection("prediction_segments").FindAll().ToList();
         Assert.InRange(segments.Count, 3, 100);
         Assert.Equal(expected.Count, segments.Sum(d => d["n"].AsInt32));
-        Assert.All(segments, d => Assert.InRange(d["b"].AsBinary.Length, 1, 64 * 1024 + 200));
+        // The bytes are in the segment file beside mlops.db, one segment after the other.
+        Assert.All(segments, d => Assert.InRange(d["z"].AsInt32, 1, 64 * 1024 + 200));
+        Assert.Equal(segments.Sum(d => (long)d["z"].AsInt32), new FileInfo(Path.Combine(_directory, "prediction-segments.bin")).Length);
+        Assert.Equal(segments.Select(d => d["o"].AsInt64).Order(), segments.Select(d => d["o"].AsInt64).Distinct());
+    }
+
+    [Fact]
+    public void A_schema_1_store_with_segment_bytes_in_its_documents_reads_as_before_and_is_marked_2()
+    {
+        _store.AppendRequests([Typed("old", T0, 3_000), Typed("old", T0.AddSeconds(1), 5)]);
+        var expected = _store.ReadPredictions("old").Select(Text).ToList();
+        _store.Dispose();
+        // As schema 1 wrote them: each segment's bytes in its document, no segment file.
+        var file = Path.Combine(_directory, "prediction-segments.bin");
+        var bytes = File.ReadAllBytes(file);
+        File.Delete(file);
+        using (var db = new LiteDB.LiteDatabase($"Filename={Path.Combine(_directory, "mlops.db")};Collation=en-US/Ordinal"))
+        {
+            var segments = db.GetCollection("prediction_segments");
+            foreach (var d in segments.FindAll().ToList())
+            {
+                d["b"] = bytes.AsSpan((int)d["o"].AsInt64, d["z"].AsInt32).ToArray();
+                d.Remove("o");
+                d.Remove("z");
+                segments.Update(d);
+            }
+            db.GetCollection("meta").Upsert(new LiteDB.BsonDocument { ["_id"] = "schema", ["schemaVersion"] = 1 });
+        }
+
+        using var reopened = LiteDbRunStore.Open(_directory);
+        Assert.Equal(expected, reopened.ReadPredictions("old").Select(Text));
+        Assert.False(File.Exists(file));
+        reopened.AppendRequests([Typed("old", T0.AddSeconds(2), 2)]); // new segments beside the old ones
+        Assert.Equal(3_007, reopened.ReadPredictions("old").Count());
+        reopened.Dispose();
+        using var again = new LiteDB.LiteDatabase($"Filename={Path.Combine(_directory, "mlops.db")};Collation=en-US/Ordinal");
+        Assert.Equal(LiteDbRunStore.SchemaVersion, again.GetCollection("meta").FindById("schema")["schemaVersion"].AsInt32);
+    }
+
+    [Fact]
+    public void A_missing_or_cut_segment_file_is_named_in_one_message_not_read_as_garbage()
+    {
+        _store.AppendRequests([Typed("cut", T0, 3_000)]);
+        _store.Dispose();
+        var file = Path.Combine(_directory, "prediction-segments.bin");
+        using (var stream = new FileStream(file, FileMode.Open))
+            stream.SetLength(stream.Length - 10);
+        using (var cut = LiteDbRunStore.Open(_directory))
+        {
+            var error = Assert.Throws<MlOpsException>(() => cut.ReadPredictions("cut").Count());
+            Assert.Contains("ends before", error.Message);
+            Assert.Contains("'cut/1'", error.Message);
+            Assert.Contains("copy it whole", error.Message);
+        }
+        File.Delete(file);
+        using var missing = LiteDbRunStore.Open(_directory);
+        Assert.Contains("is missing", Assert.Throws<MlOpsException>(() => missing.ReadPredictions("cut").Count()).Message);
     }
 
     [Fact]
