@@ -21,7 +21,7 @@ static int Usage()
     Console.Error.WriteLine("  store                                               best run among 100k runs, write latency");
     Console.Error.WriteLine("  tracking [repetitions=5] [synthetic rows=1000000]   tracking overhead and cached re-run");
     Console.Error.WriteLine("  coldstart [repetitions=7]                           mlops run on a one-cell notebook vs a bare kernel");
-    Console.Error.WriteLine("  serve [--repetitions 3] [--duration 12] [--warmup 5] [--connections 16,64] [--rows 1,10]");
+    Console.Error.WriteLine("  serve [--repetitions 3] [--duration 12] [--warmup 15] [--connections 16,64] [--rows 1,10]");
     Console.Error.WriteLine("        [--servers mlops,bare,fastapi,fastapi-w2] [--threads 2] [--log] [--swap]");
     Console.Error.WriteLine("                                                      wrk against mlops deploy serve, bare Kestrel, FastAPI+sklearn");
     Console.Error.WriteLine("  drift [repetitions=5]                               data drift of 1M rows x 20 features vs a stored profile, and scaling");
