@@ -46,8 +46,8 @@ public sealed class ModelServer : IAsyncDisposable
     /// <summary>The scorer answering now (a later swap may retire it).</summary>
     public ModelScorer Scorer => _disposed ? throw new ObjectDisposedException(nameof(ModelServer)) : Volatile.Read(ref _current).Scorer;
 
-    /// <summary>Counts since start, latency percentiles, the version served, swaps and shadow counts (also GET /metrics).</summary>
-    public ServerStatsSnapshot Stats => _stats.Snapshot(Volatile.Read(ref _current).Scorer, _shadow);
+    /// <summary>Counts since start, latency percentiles, the version served, swaps, shadow and prediction log counts (also GET /metrics).</summary>
+    public ServerStatsSnapshot Stats => _stats.Snapshot(Volatile.Read(ref _current).Scorer, _shadow, _options.PredictionLog as PredictionLogger);
 
     public static async Task<ModelServer> StartAsync(ModelServerOptions options, CancellationToken cancel = default)
     {

@@ -26,6 +26,10 @@ public sealed record ServerStatsSnapshot
     public long ShadowFailed { get; init; }
     /// <summary>Calls to the prediction log that threw (the answer was sent regardless).</summary>
     public long PredictionLogFailures { get; init; }
+    /// <summary>Rows the prediction log has stored (served and shadow); 0 without a <see cref="MlOps.Serving.PredictionLogger"/>.</summary>
+    public long PredictionLogWritten { get; init; }
+    /// <summary>Rows the prediction log dropped because its writer had fallen behind by its whole capacity, or whose write failed for good.</summary>
+    public long PredictionLogDropped { get; init; }
 }
 
 /// <summary>Lock-free request counters and a latency histogram: O(1) per request, fixed memory.</summary>
@@ -54,7 +58,7 @@ internal sealed class ServerStats
 
     public void PredictionLogFailed() => Interlocked.Increment(ref _logFailures);
 
-    public ServerStatsSnapshot Snapshot(MlOps.Serving.ModelScorer current, ShadowScoring? shadow) => new()
+    public ServerStatsSnapshot Snapshot(MlOps.Serving.ModelScorer current, ShadowScoring? shadow, MlOps.Serving.PredictionLogger? log) => new()
     {
         StartedAt = StartedAt,
         Model = current.Version.Model,
@@ -74,6 +78,8 @@ internal sealed class ServerStats
         ShadowDropped = shadow?.Dropped ?? 0,
         ShadowFailed = shadow?.Failed ?? 0,
         PredictionLogFailures = Interlocked.Read(ref _logFailures),
+        PredictionLogWritten = log?.Written ?? 0,
+        PredictionLogDropped = (log?.Dropped ?? 0) + (log?.Failed ?? 0),
     };
 }
 

@@ -114,6 +114,22 @@ public sealed class ObservedServingTests(DeploymentRuns runs) : IClassFixture<De
     }
 
     [Fact]
+    public async Task Metrics_count_the_rows_the_prediction_log_stored_and_dropped()
+    {
+        var model = runs.NewModel(runs.Few);
+        using var scorer = runs.Load(model, 1);
+        await using var logger = new PredictionLogger(runs.Store);
+        await using var server = await ModelServer.StartAsync(new ModelServerOptions { Scorer = scorer, Port = 0, PredictionLog = logger });
+        var (columns, rows) = Requests.Sample(scorer.Signature, 4);
+        for (var i = 0; i < 3; i++)
+            Assert.Equal(HttpStatusCode.OK, (await Requests.Post(_client, server.Url, Requests.SplitBody(columns, rows))).Status);
+        await logger.FlushAsync();
+        var metrics = await Requests.Get(_client, server.Url + "/metrics");
+        Assert.Equal((12L, 0L), (metrics["prediction_log_written"]!.GetValue<long>(), metrics["prediction_log_dropped"]!.GetValue<long>()));
+        Assert.Equal(12, runs.Store.CountPredictions(model, 1, "serve"));
+    }
+
+    [Fact]
     public async Task A_client_that_goes_away_mid_body_is_counted_and_the_server_keeps_answering()
     {
         var model = runs.NewModel(runs.Few);
