@@ -17,8 +17,13 @@ public sealed record PredictionLoggerOptions
     /// </summary>
     public int? Seed { get; init; }
 
-    /// <summary>Records waiting to be written at most; beyond that new records are dropped (and counted), never waited for.</summary>
-    public int Capacity { get; init; } = 100_000;
+    /// <summary>
+    /// Records waiting to be written at most; beyond that new records are dropped (and counted), never waited for.
+    /// Null: 1,000,000 when the store packs records as they are logged (a few dozen bytes each: two seconds of a
+    /// busy server's rows, so a writer held up by a slow disk flush catches up instead of dropping), else 100,000
+    /// (queued requests keep their objects, a few hundred bytes a record).
+    /// </summary>
+    public int? Capacity { get; init; }
 
     /// <summary>
     /// Records per store write at most (one transaction each). A server logging every row writes hundreds of thousands
@@ -63,6 +68,7 @@ public sealed class PredictionLogger : IPredictionSink, IAsyncDisposable
     private readonly Task _writer;
     private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _logged, _written, _dropped, _failed, _queued, _pending;
+    private readonly int _capacity;
 
     // Packing stores only: a packer per stripe of threads (a thread always packs into the same one, so its lock is
     // rarely contended), the packs sealed when full, and the writer's wake-up on dispose.
@@ -82,6 +88,7 @@ public sealed class PredictionLogger : IPredictionSink, IAsyncDisposable
         if (_options.Capacity < 1 || _options.BatchSize < 1)
             throw new MlOpsException("The prediction log's capacity and batch size must be at least 1.");
         _seeded = _options.Seed is { } seed ? new Random(seed) : null;
+        _capacity = _options.Capacity ?? (store is IPredictionPackStore ? 1_000_000 : 100_000);
         if (store is IPredictionPackStore packs)
         {
             _packStore = packs;
@@ -189,7 +196,7 @@ public sealed class PredictionLogger : IPredictionSink, IAsyncDisposable
         var pending = Volatile.Read(ref _pending);
         while (true)
         {
-            var room = Math.Min(rows, _options.Capacity - pending);
+            var room = Math.Min(rows, _capacity - pending);
             if (room <= 0)
                 return 0;
             var seen = Interlocked.CompareExchange(ref _pending, pending + room, pending);

@@ -230,6 +230,26 @@ public sealed class PredictionLoggerTests
     }
 
     [Fact]
+    public async Task By_default_a_packing_store_holds_ten_times_the_rows_a_queue_of_requests_holds_while_its_writer_is_held_up()
+    {
+        // 150,000 rows logged while every write waits: over the queue's 100,000, under the packs' 1,000,000.
+        async Task<long> Dropped(Func<ManualResetEventSlim, IPredictionLogStore> store)
+        {
+            using var gate = new ManualResetEventSlim(false);
+            var logger = new PredictionLogger(store(gate));
+            LogWithoutBlocking(logger, requests: 150, rows: 1_000);
+            var dropped = logger.Dropped;
+            gate.Set();
+            await logger.DisposeAsync();
+            Assert.Equal(150_000, logger.Written + logger.Dropped);
+            return dropped;
+        }
+        Assert.Equal(0, await Dropped(gate => new PackingStore(gate)));
+        // A batch (10,000 rows) taken before the write blocked makes room for as many more.
+        Assert.InRange(await Dropped(gate => new MemoryStore(gate)), 150_000 - 100_000 - 10_000, 150_000 - 100_000);
+    }
+
+    [Fact]
     public void A_sample_rate_outside_0_to_1_is_refused()
     {
         Assert.Throws<MlOpsException>(() => new PredictionLogger(new MemoryStore(), new PredictionLoggerOptions { SampleRate = 1.5 }));
