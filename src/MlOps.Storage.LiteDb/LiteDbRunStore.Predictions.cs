@@ -110,7 +110,7 @@ public sealed partial class LiteDbRunStore : IPredictionRequestStore, IPredictio
                 if (last is null || !ReferenceEquals(request.Input.Columns, last.Input.Columns) || request.Model != last.Model
                     || request.Version != last.Version || request.Source != last.Source)
                 {
-                    var group = (request.Model + "/" + request.Version.ToString(CultureInfo.InvariantCulture), request.Source, ColumnSetId(db, request.Input.Columns, added));
+                    var group = (VersionKey(request.Model, request.Version), request.Source, ColumnSetId(db, request.Input.Columns, added));
                     if (!groups.TryGetValue(group, out current!))
                         groups[group] = current = Records(groups.Count);
                 }
@@ -192,6 +192,9 @@ public sealed partial class LiteDbRunStore : IPredictionRequestStore, IPredictio
         var counter = meta.FindById(PredictionsCollection) ?? new BsonDocument { ["_id"] = PredictionsCollection, ["seq"] = 0L };
         return (meta, counter, counter["seq"].AsInt64);
     }
+
+    /// <summary>What segments and records are looked up by: "model/version".</summary>
+    private static string VersionKey(string model, int version) => model + "/" + version.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>A segment's document and its bytes, which <see cref="Store"/> writes to the segment file.</summary>
     private static (BsonDocument Document, byte[] Bytes) SegmentDocument(long ticks, long sequence, string key, string source, int columnSet, int count, byte[] bytes) => (new()
@@ -321,7 +324,7 @@ public sealed partial class LiteDbRunStore : IPredictionRequestStore, IPredictio
         {
             var full = _segment ?? throw new InvalidOperationException("No open pack to seal.");
             _segment = null;
-            return new SegmentPack(_model + "/" + _version.ToString(CultureInfo.InvariantCulture), _source, _columns, full.Ticks, full.Count, full.ToArray());
+            return new SegmentPack(VersionKey(_model, _version), _source, _columns, full.Ticks, full.Count, full.ToArray());
         }
     }
 
@@ -372,7 +375,7 @@ public sealed partial class LiteDbRunStore : IPredictionRequestStore, IPredictio
     {
         ArgumentException.ThrowIfNullOrEmpty(model);
         var prefix = model + "/";
-        var exact = version is { } v ? prefix + v.ToString(CultureInfo.InvariantCulture) : null;
+        var exact = version is { } v ? VersionKey(model, v) : null;
         bool Wanted(BsonDocument doc)
         {
             var key = doc[ModelVersionField].AsString;
@@ -449,7 +452,7 @@ public sealed partial class LiteDbRunStore : IPredictionRequestStore, IPredictio
             }
             var records = db.GetCollection(PredictionsCollection);
             var byModel = version is { } n
-                ? Query.EQ(ModelVersionField, model + "/" + n.ToString(CultureInfo.InvariantCulture))
+                ? Query.EQ(ModelVersionField, VersionKey(model, n))
                 : Query.StartsWith(ModelVersionField, model + "/");
             return count + (source is null ? records.LongCount(byModel) : records.LongCount(Query.And(byModel, Query.EQ("s", source))));
         });

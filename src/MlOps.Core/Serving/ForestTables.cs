@@ -66,7 +66,8 @@ internal sealed class ForestTables
         }
         var features = Enumerable.Range(0, width).Where(f => own.Any(o => o.ContainsKey(f))).ToArray();
         var thresholds = features.Select(f => own.SelectMany(o => o.TryGetValue(f, out var mine) ? mine : []).Distinct().Order().ToArray()).ToArray();
-        if (thresholds.Sum(all => (long)(all.Length + 1) * Stride(trees)) > MaxOffsets)
+        var stride = Stride(trees);
+        if (thresholds.Sum(all => (long)(all.Length + 1) * stride) > MaxOffsets)
             return null;
         long entries = 0;
         foreach (var o in own)
@@ -76,7 +77,6 @@ internal sealed class ForestTables
                 return null;
         }
 
-        var stride = Stride(trees);
         var offsets = thresholds.Select(all => new ushort[(all.Length + 1) * stride]).ToArray();
         var tableAt = new int[trees];
         var leaves = new double[entries];

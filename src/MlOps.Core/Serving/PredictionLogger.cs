@@ -88,12 +88,12 @@ public sealed class PredictionLogger : IPredictionSink, IAsyncDisposable
         if (_options.Capacity < 1 || _options.BatchSize < 1)
             throw new MlOpsException("The prediction log's capacity and batch size must be at least 1.");
         _seeded = _options.Seed is { } seed ? new Random(seed) : null;
-        _capacity = _options.Capacity ?? (store is IPredictionPackStore ? 1_000_000 : 100_000);
         if (store is IPredictionPackStore packs)
         {
             _packStore = packs;
             _stripes = Enumerable.Range(0, Math.Max(4, 2 * Environment.ProcessorCount)).Select(_ => packs.NewPacker()).ToArray();
         }
+        _capacity = _options.Capacity ?? (_packStore is not null ? 1_000_000 : 100_000);
         // Unbounded as a channel: _pending bounds it in records, which a channel of entries cannot count.
         _queue = Channel.CreateUnbounded<LoggedRequest>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
         // Its own thread, not the pool's: a store write blocks for milliseconds, and on a small machine the pool has
