@@ -12,12 +12,13 @@ return args.FirstOrDefault() switch
     "drift" => DriftBench.Run(args[1..]),
     "batch" => BatchBench.Run(args[1..]),
     "prediction-log" => PredictionLogBench.Run(args[1..]),
+    "floattext" => FloatTextBench.Run(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: MlOps.Bench <store|tracking|coldstart|serve|drift|batch|prediction-log> [options]");
+    Console.Error.WriteLine("usage: MlOps.Bench <store|tracking|coldstart|serve|drift|batch|prediction-log|floattext> [options]");
     Console.Error.WriteLine("  store                                               best run among 100k runs, write latency");
     Console.Error.WriteLine("  tracking [repetitions=5] [synthetic rows=1000000]   tracking overhead and cached re-run");
     Console.Error.WriteLine("  coldstart [repetitions=7]                           mlops run on a one-cell notebook vs a bare kernel");
@@ -28,5 +29,6 @@ static int Usage()
     Console.Error.WriteLine("  batch [rows=1000000] [repetitions=5]                batch scoring in memory and CSV->CSV vs sklearn (/usr/bin/python3)");
     Console.Error.WriteLine("  prediction-log [--rows 200000] [--repetitions 5] [--window 10000000] [--whole] [--server <admin url>]");
     Console.Error.WriteLine("                                                      log ingestion PostgreSQL vs LiteDB; a 7-day window monitored on PostgreSQL");
+    Console.Error.WriteLine("  floattext [--all]                                   the server's float writer vs float.TryFormat; --all compares every float");
     return 2;
 }

@@ -268,34 +268,17 @@ public sealed class ModelServer : IAsyncDisposable
     }
 
     [ThreadStatic]
-    private static Answers? t_answers;
+    private static AnswerWriter? t_answers;
 
-    /// <summary>A thread's reusable JSON writer and buffer: an answer is written whole, then sent with its Content-Length.</summary>
-    private sealed class Answers
-    {
-        public readonly ArrayBufferWriter<byte> Buffer = new(4096);
-        public readonly Utf8JsonWriter Writer;
-
-        public Answers() => Writer = new Utf8JsonWriter(Buffer);
-    }
-
+    /// <summary>The answer is written whole into the thread's buffer, then sent with its Content-Length.</summary>
     private static void Answer(HttpResponse response, IReadOnlyList<Prediction> predictions)
     {
-        var answers = t_answers ??= new Answers();
-        answers.Buffer.ResetWrittenCount();
-        var writer = answers.Writer;
-        writer.Reset(answers.Buffer);
-        writer.WriteStartObject();
-        writer.WriteStartArray(PredictionsName);
-        foreach (var p in predictions)
-            Write(writer, p);
-        writer.WriteEndArray();
-        writer.WriteEndObject();
-        writer.Flush();
+        var answers = t_answers ??= new AnswerWriter();
+        var bytes = answers.Write(predictions);
         response.ContentType = "application/json";
-        response.ContentLength = answers.Buffer.WrittenCount;
-        response.BodyWriter.Write(answers.Buffer.WrittenSpan);
-        if (answers.Buffer.Capacity > 1 << 20)
+        response.ContentLength = bytes.Length;
+        response.BodyWriter.Write(bytes);
+        if (answers.Oversized)
             t_answers = null; // a huge answer's buffer is not kept for the thread's life
     }
 
@@ -308,56 +291,6 @@ public sealed class ModelServer : IAsyncDisposable
             catch (Exception) { _stats.PredictionLogFailed(); }
         }
         _shadow?.Offer(input);
-    }
-
-    // Property names encoded once, not checked for escaping on every row.
-    private static readonly JsonEncodedText PredictionsName = JsonEncodedText.Encode("predictions"), LabelName = JsonEncodedText.Encode("label"),
-        ScoreName = JsonEncodedText.Encode("score"), ProbabilityName = JsonEncodedText.Encode("probability"), ScoresName = JsonEncodedText.Encode("scores");
-
-    private static void Write(Utf8JsonWriter writer, Prediction p)
-    {
-        writer.WriteStartObject();
-        switch (p.Label)
-        {
-            case bool b: writer.WriteBoolean(LabelName, b); break;
-            case string s: writer.WriteString(LabelName, s); break;
-            case float f: writer.WriteNumber(LabelName, f); break; // as "score" is written: a regression's label and score are the same number
-            case double d: writer.WritePropertyName(LabelName); Number(writer, d); break;
-        }
-        if (p.Score is { } score)
-        {
-            writer.WritePropertyName(ScoreName);
-            Number(writer, score);
-        }
-        if (p.Probability is { } probability)
-        {
-            writer.WritePropertyName(ProbabilityName);
-            Number(writer, probability);
-        }
-        if (p.Scores is { } scores)
-        {
-            writer.WriteStartObject(ScoresName);
-            foreach (var (name, value) in scores)
-            {
-                writer.WritePropertyName(name);
-                Number(writer, value);
-            }
-            writer.WriteEndObject();
-        }
-        writer.WriteEndObject();
-    }
-
-    /// <summary>
-    /// A model's number. ML.NET computes scores as floats: one is written as the float it is (shortest text that
-    /// reads back as that float, as batch scoring's CSV writes it and as an ML.NET service's serializer would), not
-    /// as its widened double's 17 digits, which carry no information and cost a third of an answer's bytes.
-    /// </summary>
-    private static void Number(Utf8JsonWriter writer, double value)
-    {
-        if ((double)(float)value == value)
-            writer.WriteNumberValue((float)value);
-        else
-            writer.WriteNumberValue(value);
     }
 
     private static Task Error(HttpContext context, int status, string code, string message)
