@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace MlOps.Serving;
 
@@ -106,6 +107,7 @@ public static class FloatText
     }
 
     /// <summary>The product's integer part with its 31 fraction bits folded into the last bit ("round to odd").</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong RoundToOdd(ulong g, ulong shifted)
     {
         var high = Math.BigMul(g, shifted, out _);
@@ -124,69 +126,73 @@ public static class FloatText
         var point = count + exponent; // digits before the decimal point
         if (point > 9 || point < -3)
         {
-            WriteDigits(digits, count, destination[..1], destination[2..]);
-            var at = count == 1 ? 1 : count + 1;
+            // d.ddd: the digits one place right, then the first moved before the point.
+            WriteDigits(digits, destination.Slice(1, count));
+            destination[0] = destination[1];
+            var at = 1;
             if (count > 1)
+            {
                 destination[1] = (byte)'.';
-            destination[at++] = (byte)'E';
+                at = count + 1;
+            }
             var e = point - 1;
-            destination[at++] = e < 0 ? (byte)'-' : (byte)'+';
+            destination[at] = (byte)'E';
+            destination[at + 1] = e < 0 ? (byte)'-' : (byte)'+';
             e = Math.Abs(e);
-            if (e >= 10)
-            {
-                destination[at++] = (byte)('0' + e / 10);
-                destination[at++] = (byte)('0' + e % 10);
-            }
-            else
-            {
-                destination[at++] = (byte)'0';
-                destination[at++] = (byte)('0' + e);
-            }
-            return at;
+            destination[at + 2] = (byte)('0' + e / 10);
+            destination[at + 3] = (byte)('0' + e % 10);
+            return at + 4;
         }
         if (point <= 0)
         {
-            destination[0] = (byte)'0';
+            var start = 2 - point; // "0." and -point zeros
+            destination[..start].Fill((byte)'0');
             destination[1] = (byte)'.';
-            destination.Slice(2, -point).Fill((byte)'0');
-            var start = 2 - point;
-            WriteDigits(digits, count, destination.Slice(start, count), default);
+            WriteDigits(digits, destination.Slice(start, count));
             return start + count;
         }
         if (point >= count)
         {
-            WriteDigits(digits, count, destination[..count], default);
+            WriteDigits(digits, destination[..count]);
             destination[count..point].Fill((byte)'0');
             return point;
         }
-        WriteDigits(digits, count, destination[..point], destination[(point + 1)..]);
+        // The digits one place right, then those before the point moved back over the gap.
+        WriteDigits(digits, destination.Slice(1, count));
+        destination.Slice(1, point).CopyTo(destination);
         destination[point] = (byte)'.';
         return count + 1;
     }
 
-    /// <summary>Writes the digits' first <c>head.Length</c> characters into head and the rest into tail.</summary>
-    private static void WriteDigits(uint digits, int count, Span<byte> head, Span<byte> tail)
+    private static ReadOnlySpan<byte> Pairs => "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"u8;
+
+    /// <summary>The decimal digits of <paramref name="value"/>, exactly filling <paramref name="into"/>, two at a time.</summary>
+    private static void WriteDigits(uint value, Span<byte> into)
     {
-        for (var i = count - 1; i >= 0; i--)
+        var at = into.Length;
+        while (value >= 100)
         {
-            var digit = (byte)('0' + digits % 10);
-            digits /= 10;
-            if (i < head.Length)
-                head[i] = digit;
-            else
-                tail[i - head.Length] = digit;
+            var pair = (int)(value % 100) * 2;
+            value /= 100;
+            into[--at] = Pairs[pair + 1];
+            into[--at] = Pairs[pair];
         }
+        if (value >= 10)
+        {
+            into[--at] = Pairs[(int)value * 2 + 1];
+            into[--at] = Pairs[(int)value * 2];
+        }
+        else
+            into[--at] = (byte)('0' + value);
     }
 
+    private static ReadOnlySpan<uint> PowersOf10 => [1, 10, 100, 1000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000];
+
+    /// <summary>Digits in a positive value: log10 estimated from its bit length (1233/4096 ≈ log10 2), then corrected.</summary>
     private static int DigitCount(uint value)
     {
-        var count = 1;
-        while (value >= 10)
-        {
-            value /= 10;
-            count++;
-        }
-        return count;
+        var estimate = (BitOperations.Log2(value) + 1) * 1233 >> 12;
+        return estimate + (value >= PowersOf10[estimate] ? 1 : 0);
     }
 
     /// <summary>floor(log10(numerator/denominator * 2^q)), exactly.</summary>
