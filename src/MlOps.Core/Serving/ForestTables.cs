@@ -128,10 +128,14 @@ internal sealed class ForestTables
         ref var i2 = ref Unsafe.Add(ref i1, stride);
         ref var i3 = ref Unsafe.Add(ref i2, stride);
         var r = 0;
-        for (; r + Lanes <= rows; r += Lanes)
+        // Two or three rows left over still go side by side (a lane's chain of adds is as slow as four): a lane without
+        // a row adds up entry 0 of every table and its sum is dropped. One row alone takes the plain loop below.
+        for (; rows - r >= 2; r += Lanes)
         {
-            for (var lane = 0; lane < Lanes; lane++)
+            var lanes = Math.Min(Lanes, rows - r);
+            for (var lane = 0; lane < lanes; lane++)
                 Index(features.AsSpan((first + r + lane) * width, width), index.Slice(lane * stride, stride));
+            index[(lanes * stride)..].Clear();
             double s0 = bias, s1 = bias, s2 = bias, s3 = bias;
             for (var t = 0; t < trees; t++)
             {
@@ -141,9 +145,14 @@ internal sealed class ForestTables
                 s2 += Unsafe.Add(ref table, Unsafe.Add(ref i2, t));
                 s3 += Unsafe.Add(ref table, Unsafe.Add(ref i3, t));
             }
-            (sums[r], sums[r + 1], sums[r + 2], sums[r + 3]) = (s0, s1, s2, s3);
+            sums[r] = s0;
+            sums[r + 1] = s1;
+            if (lanes > 2)
+                sums[r + 2] = s2;
+            if (lanes > 3)
+                sums[r + 3] = s3;
         }
-        for (; r < rows; r++)
+        if (r < rows)
         {
             Index(features.AsSpan((first + r) * width, width), index[..stride]);
             var sum = bias;
