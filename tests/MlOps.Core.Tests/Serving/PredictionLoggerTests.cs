@@ -28,6 +28,8 @@ public sealed class PredictionLoggerTests
 
         public ConcurrentQueue<LoggedPrediction> Records { get; } = new();
 
+        public int Writes => _calls;
+
         public void AppendPredictions(IReadOnlyList<LoggedPrediction> batch)
         {
             gate?.Wait();
@@ -156,17 +158,20 @@ public sealed class PredictionLoggerTests
     /// </summary>
     private sealed class PackingStore(ManualResetEventSlim? gate = null) : IPredictionPackStore
     {
-        private int _packs;
+        private int _packs, _writes;
 
         public ConcurrentQueue<LoggedPrediction> Records { get; } = new();
 
         public int Packs => _packs;
+
+        public int Writes => _writes;
 
         public IPredictionPacker NewPacker() => new Packer();
 
         public void AppendPacks(IReadOnlyList<PredictionPack> packs)
         {
             gate?.Wait();
+            Interlocked.Increment(ref _writes);
             foreach (var pack in packs.Cast<Pack>())
                 foreach (var record in pack.Records)
                     Records.Enqueue(record);
@@ -253,8 +258,36 @@ public sealed class PredictionLoggerTests
     }
 
     [Fact]
+    public async Task By_default_a_packing_store_is_written_in_transactions_five_times_larger_than_a_queues()
+    {
+        // 150,000 rows logged while the first write waits, then written: in batches of 50,000 rows against 10,000.
+        async Task<(int Writes, long Written)> Writes<TStore>(Func<ManualResetEventSlim, TStore> open, Func<TStore, int> writes) where TStore : IPredictionLogStore
+        {
+            using var gate = new ManualResetEventSlim(false);
+            var store = open(gate);
+            var logger = new PredictionLogger(store);
+            LogWithoutBlocking(logger, requests: 150, rows: 1_000);
+            gate.Set();
+            await logger.DisposeAsync();
+            return (writes(store), logger.Written);
+        }
+        var (packWrites, packRows) = await Writes(gate => new PackingStore(gate), s => s.Writes);
+        Assert.Equal(150_000, packRows);
+        Assert.InRange(packWrites, 3, 5); // a sweep before the rows came may add a write or two of fewer rows
+        var (queueWrites, queueRows) = await Writes(gate => new MemoryStore(gate), s => s.Writes);
+        Assert.InRange(queueWrites, (int)(queueRows / 10_000), (int)(queueRows / 10_000) + 2);
+    }
+
+    [Fact]
     public void A_sample_rate_outside_0_to_1_is_refused()
     {
         Assert.Throws<MlOpsException>(() => new PredictionLogger(new MemoryStore(), new PredictionLoggerOptions { SampleRate = 1.5 }));
+    }
+
+    [Fact]
+    public void A_batch_size_below_1_or_a_flush_interval_of_zero_is_refused()
+    {
+        Assert.Throws<MlOpsException>(() => new PredictionLogger(new MemoryStore(), new PredictionLoggerOptions { BatchSize = 0 }));
+        Assert.Throws<MlOpsException>(() => new PredictionLogger(new PackingStore(), new PredictionLoggerOptions { FlushInterval = TimeSpan.Zero }));
     }
 }
