@@ -21,7 +21,8 @@ using MlOps.Storage.LiteDb;
 /// Kestrel minimal-API endpoint (the limit: parse the same JSON, answer constant predictions) and FastAPI + uvicorn
 /// serving a scikit-learn random forest (bench/baselines/fastapi_server.py). Every server runs as a child process on
 /// a free loopback port; wrk (bench/serve/invocations.lua) shares the machine's cores with it.
-/// Each repetition starts every server afresh, warms it up, then runs every (connections, rows) point; medians.
+/// Each repetition starts every server afresh and warms it up, then runs every (connections, rows) point on each server
+/// in turn, the order of servers reversed every other repetition; medians.
 /// </summary>
 internal static partial class ServeBench
 {
@@ -83,29 +84,49 @@ internal static partial class ServeBench
             + $"{Environment.ProcessorCount} cores shared by wrk and the server");
         long logged = 0;
         for (var rep = 1; rep <= o.Repetitions; rep++)
-            foreach (var server in o.Servers)
+        {
+            // Every server is started and warmed, then each point runs on each server in turn, first one way round,
+            // next repetition the other: the runs compared are seconds apart, not a minute, so the machine's drift
+            // (the bare endpoint alone moved between 17 and 24 us of CPU a request from one minute to the next)
+            // falls on both alike. The idle servers wait on their sockets meanwhile.
+            var order = rep % 2 == 1 ? o.Servers : o.Servers.Reverse().ToArray();
+            var running = new List<(string Server, Process Process, string Url)>();
+            var answered = new Dictionary<string, long>();
+            try
             {
-                using var process = Start(c, server, out var url);
-                Check(c, server, url);
-                var answered = o.Rows.Sum() + o.Rows.Max() * Wrk(c, server, url, process, o.Connections.Max(), o.Rows.Max(), o.Warmup).Requests;
-                foreach (var p in points.Where(p => p.Server == server))
+                foreach (var server in order)
                 {
-                    var r = Wrk(c, server, url, process, p.Connections, p.Rows, o.Seconds);
-                    results[p].Add(r);
-                    answered += p.Rows * r.Requests;
-                    Console.WriteLine($"  rep {rep} {server,-10} c={p.Connections,-3} rows={p.Rows,-3} {r.RequestsPerSecond,9:0} req/s  p50 {r.P50Ms,7:0.00} ms  p99 {r.P99Ms,7:0.00} ms  errors {r.SocketErrors}  non-2xx {r.Non2xx}"
-                        + $"  cpu/request: server {r.ServerCpuUs:0.0} us, wrk {r.WrkCpuUs:0.0} us");
+                    var process = Start(c, server, out var url);
+                    running.Add((server, process, url));
+                    Check(c, server, url);
+                    answered[server] = o.Rows.Sum() + o.Rows.Max() * Wrk(c, server, url, process, o.Connections.Max(), o.Rows.Max(), o.Warmup).Requests;
                 }
-                Stop(process);
-                if (server == "mlops" && o.Log)
-                {
-                    // The log must hold every answered row once the server stopped (wrk does not count answers still in flight when it stops).
-                    using var store = LiteDbRunStore.Open(c.Store);
-                    var count = store.CountPredictions(Model, source: "serve");
-                    Console.WriteLine($"  rep {rep} mlops prediction log: {count - logged} rows written for {answered} rows answered to wrk and the checks");
-                    logged = count;
-                }
+                foreach (var conns in o.Connections)
+                    foreach (var rows in o.Rows)
+                        foreach (var (server, process, url) in running)
+                        {
+                            var p = new Point(server, conns, rows);
+                            var r = Wrk(c, server, url, process, conns, rows, o.Seconds);
+                            results[p].Add(r);
+                            answered[server] += rows * r.Requests;
+                            Console.WriteLine($"  rep {rep} {server,-10} c={conns,-3} rows={rows,-3} {r.RequestsPerSecond,9:0} req/s  p50 {r.P50Ms,7:0.00} ms  p99 {r.P99Ms,7:0.00} ms  errors {r.SocketErrors}  non-2xx {r.Non2xx}"
+                                + $"  cpu/request: server {r.ServerCpuUs:0.0} us, wrk {r.WrkCpuUs:0.0} us");
+                        }
             }
+            finally
+            {
+                foreach (var (_, process, _) in running)
+                    Stop(process);
+            }
+            if (answered.TryGetValue("mlops", out var mlopsAnswered) && o.Log)
+            {
+                // The log must hold every answered row once the server stopped (wrk does not count answers still in flight when it stops).
+                using var store = LiteDbRunStore.Open(c.Store);
+                var count = store.CountPredictions(Model, source: "serve");
+                Console.WriteLine($"  rep {rep} mlops prediction log: {count - logged} rows written for {mlopsAnswered} rows answered to wrk and the checks");
+                logged = count;
+            }
+        }
 
         Console.WriteLine();
         Console.WriteLine("| server | connections | rows/request | requests/s | p50 | p99 | errors / non-2xx | CPU/request (server + wrk) | vs bare | vs fastapi | vs fastapi-w2 |");
@@ -136,8 +157,8 @@ internal static partial class ServeBench
                 var errors = ours.Sum(r => r.SocketErrors + r.Non2xx);
                 // On 2 shared cores throughput is CPU per request (server + wrk): its ratio is the same figure, less moved by other load.
                 var cpuRatio = Median(results[p with { Server = "bare" }].Select(r => r.CpuUs)) / Median(ours.Select(r => r.CpuUs));
-                // Each repetition runs both servers back to back: their ratio within a repetition is spared the machine's
-                // slower drift, and its spread shows how far one repetition can be trusted.
+                // A point's runs on the two servers are back to back: their ratio within a repetition is spared the
+                // machine's slower drift, and its spread shows how far one repetition can be trusted.
                 var paired = ours.Zip(results[p with { Server = "bare" }], (a, b) => a.RequestsPerSecond / b.RequestsPerSecond).ToList();
                 Console.WriteLine($"  c={p.Connections} rows={p.Rows}: {ratio:0.00}x bare (>= 0.85: {Ok(ratio >= 0.85)}; by CPU per request {cpuRatio:0.00}x; "
                     + $"per repetition {Median(paired):0.00}x, {paired.Min():0.00}-{paired.Max():0.00}x)"
