@@ -13,7 +13,7 @@ namespace MlOps.Cli.Tests;
 
 /// <summary>
 /// `mlops deploy package` on real models, and the package run as a stranger would: copied elsewhere, the store gone,
-/// started with `dotnet app/mlops.dll deploy serve --package`. (The Dockerfile is not built here: no registry access.)
+/// started with its Dockerfile's CMD, paths mapped to the copy. (The image is not built here: no Docker engine.)
 /// </summary>
 public sealed class DeployPackageTests : IDisposable
 {
@@ -96,9 +96,26 @@ public sealed class DeployPackageTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// The Dockerfile's CMD as the container would run it, but outside one (there is no Docker engine here): the
+    /// image's /package (where COPY puts the folder) mapped to the copy, its 0.0.0.0 and port to loopback and a free port.
+    /// </summary>
+    private static string[] DockerCommand(string package)
+    {
+        var dockerfile = File.ReadAllLines(Path.Combine(package, "Dockerfile"));
+        Assert.Contains("COPY . /package", dockerfile);
+        string Instruction(string name) => dockerfile.Single(line => line.StartsWith(name + " ", StringComparison.Ordinal))[(name.Length + 1)..];
+        var exposed = Instruction("EXPOSE");
+        var command = JsonSerializer.Deserialize<string[]>(Instruction("CMD"))!;
+        Assert.Equal("dotnet", command[0]);
+        Assert.Contains(exposed, command); // the server listens on the port the image exposes
+        return command[1..].Select(arg => arg == "0.0.0.0" ? "127.0.0.1" : arg == exposed ? "0" : arg.Replace("/package", package, StringComparison.Ordinal)).ToArray();
+    }
+
     private static async Task ServeAndCompare(string package, IReadOnlyList<Prediction> expected)
     {
-        using var server = new ServeProcess(Path.Combine(package, "app", "mlops.dll"), "deploy", "serve", "--package", package, "--port", "0");
+        var command = DockerCommand(package);
+        using var server = new ServeProcess(command[0], command[1..]);
         var url = await server.UrlAsync();
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         var body = JsonSerializer.Serialize(new { dataframe_split = new { columns = Columns, data = Rows } });
