@@ -173,9 +173,9 @@ public sealed partial class LiteDbRunStore : IPredictionRequestStore, IPredictio
             {
                 var segment = pack as SegmentPack ?? throw new ArgumentException($"A {pack.GetType().Name} is not a pack of this store: pack with its {nameof(NewPacker)}.", nameof(packs));
                 // The pack numbered its records from 0: they take the next store-wide sequence numbers now.
-                segments.Add(SegmentDocument(segment.Ticks, sequence, segment.Key, segment.Source, ColumnSetId(db, segment.Columns, added), segment.Count, segment.Bytes));
-                sequence += segment.Count;
-                stored[(segment.Key, segment.Source)] = stored.GetValueOrDefault((segment.Key, segment.Source)) + segment.Count;
+                segments.Add(SegmentDocument(segment.Ticks, sequence, segment.Key, segment.Source, ColumnSetId(db, segment.Columns, added), segment.Rows, segment.Bytes));
+                sequence += segment.Rows;
+                stored[(segment.Key, segment.Source)] = stored.GetValueOrDefault((segment.Key, segment.Source)) + segment.Rows;
             }
             var counts = db.GetCollection(CountsCollection);
             foreach (var ((key, source), count) in stored)
@@ -334,7 +334,6 @@ public sealed partial class LiteDbRunStore : IPredictionRequestStore, IPredictio
         public string Source => source;
         public IReadOnlyList<string> Columns => columns;
         public long Ticks => ticks;
-        public int Count => count;
         public byte[] Bytes => bytes;
         public override int Rows => count;
     }

@@ -416,9 +416,7 @@ public static class BatchScorer
                 return line;
             Span<byte> text = stackalloc byte[FloatText.MaxLength];
             Span<char> chars = stackalloc char[FloatText.MaxLength];
-            var length = FloatText.Write((float)v, text);
-            for (var i = 0; i < length; i++)
-                chars[i] = (char)text[i];
+            Ascii.ToUtf16(text[..FloatText.Write((float)v, text)], chars, out var length);
             return line.Append(chars[..length]);
         }
 
