@@ -29,10 +29,6 @@ internal static partial class ServeBench
     private const string Model = "rankings-top50";
     private const string Token = "bench-token-5f0c9a1e7d";
 
-    // PREDICTION LOGGING (not in this tree yet; being built on another branch): `--log` passes this option to
-    // `mlops deploy serve` so the server writes every prediction through its PredictionLogger. Adjust the name to
-    // the merged option if it differs; the bench refuses --log while `deploy serve --help` does not list it.
-
     private sealed record Options
     {
         public int Repetitions { get; init; } = 3;
@@ -172,8 +168,8 @@ internal static partial class ServeBench
 
     /// <summary>
     /// Swap under load: wrk runs against `mlops deploy serve` while `mlops promote` moves version 2 to Production in the
-    /// same store. Counts non-2xx and socket errors, and reads /version before and after. The server follows promotions
-    /// only once hot swap is merged; until then it keeps serving version 1 (and the step says so).
+    /// same store. Counts non-2xx and socket errors, and reads /version before and after: the server follows the
+    /// promotion, so the version must change (the step says so when it does not).
     /// </summary>
     private static int SwapUnderLoad(Context c)
     {
@@ -378,8 +374,6 @@ internal static partial class ServeBench
         using var json = JsonDocument.Parse(http.GetStringAsync(url + "/version").GetAwaiter().GetResult());
         return "v" + json.RootElement.GetProperty("version").GetInt32();
     }
-
-    private static string ServeHelp(Context c) => RunToEnd("dotnet", c.Mlops, "deploy", "serve", "--help").Output;
 
     private static (int Exit, string Output) RunToEnd(string file, params string[] args)
     {
